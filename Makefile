@@ -1,0 +1,31 @@
+# `make mock` and `make test` work on a fresh clone: the venv is created when missing.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: mock test lint conform-mock bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+mock: $(STAMP)
+	$(BIN)/ndt-customer mock
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/ndt-customer lint
+
+test: lint
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_fixtures.py
+	$(BIN)/python bench/bench_mock.py
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,225 @@
+"""Lint the contract: small rules, each yielding problems as (file, JSON pointer, message).
+
+Syntax and references are checked file by file before prance runs, so a broken spec is reported
+at its source, with a line number, instead of as a resolver traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ndt_contract.loader import ContractError, iter_operations, resolve
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    pointer: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}#{self.pointer}: {self.message}"
+
+
+def escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def pointer_get(document: Any, pointer: str) -> Any:
+    """The node at a JSON pointer; KeyError when there is none."""
+    node = document
+    for raw in [part for part in pointer.split("/") if part != ""]:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list):
+            if not token.isdigit() or int(token) >= len(node):
+                raise KeyError(pointer)
+            node = node[int(token)]
+        elif isinstance(node, dict) and token in node:
+            node = node[token]
+        else:
+            raise KeyError(pointer)
+    return node
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Reads the same YAML; exists so syntax errors carry a mark."""
+
+
+def _load_files(root: Path) -> tuple[dict[Path, Any], list[Problem]]:
+    loaded: dict[Path, Any] = {}
+    problems: list[Problem] = []
+    for path in sorted(root.rglob("*.yaml")):
+        try:
+            loaded[path] = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark
+            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
+            problems.append(
+                Problem(_rel(path, root), "", f"YAML syntax error at {where}: {exc.problem}")
+            )
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            problems.append(Problem(_rel(path, root), "", f"cannot read: {exc}"))
+    return loaded, problems
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def _walk_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            yield pointer, ref
+        for key, value in node.items():
+            yield from _walk_refs(value, f"{pointer}/{escape(str(key))}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk_refs(value, f"{pointer}/{index}")
+
+
+def check_refs(loaded: Mapping[Path, Any], root: Path) -> Iterator[Problem]:
+    """Every $ref names a file that exists and a pointer inside it."""
+    for path, data in loaded.items():
+        for pointer, ref in _walk_refs(data):
+            target_file, _, target_pointer = ref.partition("#")
+            target = (path.parent / target_file).resolve() if target_file else path
+            if target_file and not target.is_file():
+                yield Problem(_rel(path, root), pointer, f"$ref {ref!r}: no file {target_file!r}")
+                continue
+            target_data = loaded.get(target)
+            if target_data is None and target_file:
+                continue  # the target failed to parse and is reported on its own
+            try:
+                pointer_get(target_data, target_pointer)
+            except KeyError:
+                yield Problem(
+                    _rel(path, root), pointer, f"$ref {ref!r}: nothing at #{target_pointer}"
+                )
+
+
+def check_openapi(document: Mapping[str, Any], source: str) -> Iterator[Problem]:
+    from openapi_spec_validator import OpenAPIV30SpecValidator
+
+    for error in OpenAPIV30SpecValidator(dict(document)).iter_errors():
+        pointer = "/" + "/".join(escape(str(p)) for p in error.absolute_path)
+        yield Problem(source, pointer, f"OpenAPI 3.0: {error.message}")
+
+
+def check_operations(
+    document: Mapping[str, Any], source: Callable[[str], str]
+) -> Iterator[Problem]:
+    """Every operation has an operationId, a description, a 400 and examples."""
+    for op in iter_operations(document):
+        pointer = f"/paths/{escape(op.path)}/{op.method}"
+        file = source(op.path)
+        label = op.operation_id or f"{op.method.upper()} {op.path}"
+        if not op.operation_id:
+            yield Problem(file, pointer, f"{label}: no operationId")
+        if not op.definition.get("description"):
+            yield Problem(file, pointer, f"{label}: no description")
+        if "400" not in op.definition.get("responses", {}):
+            yield Problem(file, f"{pointer}/responses", f"{label}: no 400 response")
+        body = op.definition.get("requestBody", {}).get("content", {})
+        for media_type, media in body.items():
+            if not media.get("examples") and "example" not in media:
+                yield Problem(
+                    file,
+                    f"{pointer}/requestBody/content/{escape(media_type)}",
+                    f"{label}: request body has no example",
+                )
+        for status, response in op.definition.get("responses", {}).items():
+            for media_type, media in response.get("content", {}).items():
+                if not media.get("examples") and "example" not in media:
+                    yield Problem(
+                        file,
+                        f"{pointer}/responses/{status}/content/{escape(media_type)}",
+                        f"{label}: {status} response has no example",
+                    )
+
+
+def _examples(node: Any, pointer: str = "") -> Iterator[tuple[str, Any, Any]]:
+    """(pointer, schema, example) for every example that sits beside a schema."""
+    if isinstance(node, dict):
+        schema = node.get("schema")
+        if isinstance(schema, dict):
+            if "example" in node:
+                yield f"{pointer}/example", schema, node["example"]
+            for name, example in (node.get("examples") or {}).items():
+                if isinstance(example, dict) and "value" in example:
+                    yield f"{pointer}/examples/{escape(name)}/value", schema, example["value"]
+        if "example" in node and ("type" in node or "allOf" in node) and "schema" not in node:
+            yield f"{pointer}/example", node, node["example"]
+        for key, value in node.items():
+            if key not in ("example", "examples"):
+                yield from _examples(value, f"{pointer}/{escape(str(key))}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _examples(value, f"{pointer}/{index}")
+
+
+def check_examples(document: Mapping[str, Any], source: Callable[[str], str]) -> Iterator[Problem]:
+    """Every example validates against the schema beside it (OpenAPI 3.0 dialect, formats on)."""
+    from openapi_schema_validator import OAS30Validator, oas30_format_checker
+
+    for pointer, schema, example in _examples(dict(document)):
+        validator = OAS30Validator(schema, format_checker=oas30_format_checker)
+        for error in sorted(validator.iter_errors(example), key=lambda e: list(e.path)):
+            where = "/".join(str(p) for p in error.absolute_path) or "(root)"
+            yield Problem(
+                source(_path_of(pointer)), pointer, f"example invalid at {where}: {error.message}"
+            )
+
+
+def _path_of(pointer: str) -> str:
+    parts = pointer.split("/")
+    if len(parts) > 2 and parts[1] == "paths":
+        return parts[2].replace("~1", "/").replace("~0", "~")
+    return ""
+
+
+def lint(spec_file: Path) -> list[Problem]:
+    """All problems of the spec rooted at `spec_file`; empty when it is clean."""
+    spec_file = spec_file.resolve()
+    root = spec_file.parent
+    if not spec_file.is_file():
+        return [Problem(str(spec_file), "", "no such file")]
+    loaded, problems = _load_files(root)
+    problems += check_refs(loaded, root)
+    if problems:
+        return sorted(problems)  # resolving would only restate these
+    try:
+        document = resolve(spec_file)
+    except ContractError as exc:
+        return [Problem(_rel(spec_file, root), "", f"cannot resolve: {exc}")]
+
+    raw_paths = (loaded.get(spec_file) or {}).get("paths", {}) or {}
+
+    def source(api_path: str) -> str:
+        ref = (raw_paths.get(api_path) or {}).get("$ref", "") if api_path else ""
+        file = (root / ref.partition("#")[0]).resolve() if ref else spec_file
+        return _rel(file, root)
+
+    problems += check_openapi(document, _rel(spec_file, root))
+    problems += check_operations(document, source)
+    problems += check_examples(document, source)
+    return sorted(set(problems))
+
+
+def run(spec_file: Path) -> int:
+    problems = lint(spec_file)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {spec_file}")
+        return 1
+    print(f"{spec_file}: clean")
+    return 0

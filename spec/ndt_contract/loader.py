@@ -1,0 +1,135 @@
+"""Resolve spec/ into one frozen Contract.
+
+This is the only module that knows where the spec lives: in a source checkout it is the folder
+around this package; in an installed wheel it is shipped as `ndt_contract/_spec`.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+PRODUCTION_SERVER_DESCRIPTION = "NDT Production"
+
+
+class ContractError(Exception):
+    """The spec could not be read or resolved; the message names the file."""
+
+
+def spec_root() -> Path:
+    """The folder holding openapi.yaml."""
+    here = Path(__file__).resolve().parent
+    installed = here / "_spec"
+    return installed if (installed / "openapi.yaml").is_file() else here.parent
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    method: str
+    path: str
+    definition: Mapping[str, Any]
+
+    @property
+    def documented_statuses(self) -> frozenset[int]:
+        return frozenset(
+            int(code) for code in self.definition.get("responses", {}) if code.isdigit()
+        )
+
+    def response(self, status: int) -> Mapping[str, Any] | None:
+        return self.definition.get("responses", {}).get(str(status))
+
+    def request_schema(self) -> Mapping[str, Any] | None:
+        content = self.definition.get("requestBody", {}).get("content", {})
+        media = content.get("application/json")
+        return media.get("schema") if media else None
+
+    def response_examples(self, status: int) -> dict[str, Any]:
+        """Named examples of one response, across its media types."""
+        found: dict[str, Any] = {}
+        for media in (self.response(status) or {}).get("content", {}).values():
+            for name, example in media.get("examples", {}).items():
+                found[name] = example.get("value")
+        return found
+
+
+@dataclass(frozen=True)
+class Contract:
+    document: Mapping[str, Any]
+    source: Path
+    operations: Mapping[str, Operation] = field(repr=False)
+
+    def schema(self, name: str) -> dict[str, Any]:
+        """A resolved component schema, by name (a copy: callers may not change the contract)."""
+        try:
+            return copy.deepcopy(self.document["components"]["schemas"][name])
+        except KeyError:
+            raise ContractError(f"{self.source}: no schema named {name!r}") from None
+
+    def operation(self, operation_id: str) -> Operation:
+        try:
+            return self.operations[operation_id]
+        except KeyError:
+            raise ContractError(f"{self.source}: no operation {operation_id!r}") from None
+
+    def servers(self) -> list[Mapping[str, Any]]:
+        return list(self.document.get("servers", []))
+
+    def production_urls(self) -> list[str]:
+        return [
+            s["url"]
+            for s in self.servers()
+            if s.get("description") == PRODUCTION_SERVER_DESCRIPTION
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A mutable deep copy, for libraries that write into the document they are given."""
+        return copy.deepcopy(dict(self.document))
+
+
+def iter_operations(document: Mapping[str, Any]) -> Iterator[Operation]:
+    for path, item in document.get("paths", {}).items():
+        for method in HTTP_METHODS:
+            if method in item:
+                definition = item[method]
+                yield Operation(definition.get("operationId", ""), method, path, definition)
+
+
+def resolve(path: Path) -> dict[str, Any]:
+    """Resolve every $ref of the document at `path` with prance, without validating."""
+    import prance  # deferred: importing prance costs time the CLI's --help should not pay
+
+    if not path.is_file():
+        raise ContractError(f"{path}: no such file")
+    try:
+        parser = prance.ResolvingParser(
+            str(path), lazy=True, strict=False, backend="openapi-spec-validator"
+        )
+        parser.parse()
+    except Exception as exc:  # prance wraps YAML and resolution errors in many types
+        raise ContractError(f"{path}: {exc}") from exc
+    return parser.specification
+
+
+def load_contract(path: Path | str | None = None) -> Contract:
+    """The resolved contract; the default spec is resolved once per process."""
+    if path is None:
+        return _default_contract()
+    return _build(Path(path))
+
+
+@functools.lru_cache(maxsize=1)
+def _default_contract() -> Contract:
+    return _build(spec_root() / "openapi.yaml")
+
+
+def _build(path: Path) -> Contract:
+    document = resolve(path)
+    operations = {op.operation_id: op for op in iter_operations(document)}
+    return Contract(MappingProxyType(document), path, MappingProxyType(operations))
