@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Sequence
 
 # subcommand -> (module with `add_arguments(parser)` and `run(args) -> int`, help)
@@ -17,6 +18,8 @@ SUBCOMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # connexion imports starlette's TestClient at import time, which warns about httpx.
+    warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette.testclient`")
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(
         prog="ndt-customer", description="Contract-first mock and conformance for the Customer API"

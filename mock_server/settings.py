@@ -1,0 +1,34 @@
+"""The mock's settings: flags and environment become this one frozen value at the edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED
+
+from mock_server.faults import LatencyRange
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    seed: int = DEFAULT_SEED
+    customers: int = DEFAULT_COUNT
+    dataset: Path | None = None
+    workers: int = 1
+    latency: LatencyRange | None = None
+    error_rate: float = 0.0
+    cors_origins: tuple[str, ...] = ("*",)
+    validate_responses: bool = False
+    max_body_bytes: int = 64 * 1024
+    journal_size: int = 500
+    spec: Path | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def uses_default_dataset(self) -> bool:
+        return (
+            self.dataset is None and self.seed == DEFAULT_SEED and self.customers == DEFAULT_COUNT
+        )

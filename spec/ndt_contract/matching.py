@@ -1,0 +1,96 @@
+"""How search filters match a customer (our decisions in the domain notes, marked in the spec).
+
+Shared by the mock (to build its indexes) and the conformance checks (to judge any server's
+results). A bug here would hide from conformance against the mock, so tests pin each rule with
+a table of equivalences; staging runs are the independent judge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import phonenumbers
+
+FILTERS = (
+    "givenName",
+    "familyName",
+    "postcode",
+    "phoneNumber",
+    "dateOfBirth",
+    "accountNumber",
+    "customerRef",
+)
+
+
+def name_key(value: str) -> str:
+    """Case-insensitive, otherwise exact."""
+    return value.casefold()
+
+
+def postcode_key(value: str) -> str:
+    """Case and spaces ignored: `n1c4da` is `N1C 4DA`."""
+    return "".join(value.split()).upper()
+
+
+def phone_key(value: str) -> str | None:
+    """E.164 with the UK as default region; None when it does not parse as a possible number."""
+    try:
+        parsed = phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def date_key(value: str) -> str:
+    """The date part of an ISO 8601 date-time."""
+    return value[:10]
+
+
+def exact_key(value: str) -> str:
+    return value
+
+
+FILTER_KEYS = {
+    "givenName": name_key,
+    "familyName": name_key,
+    "postcode": postcode_key,
+    "phoneNumber": phone_key,
+    "dateOfBirth": date_key,
+    "accountNumber": exact_key,
+    "customerRef": exact_key,
+}
+
+
+def customer_keys(filter_name: str, customer: Mapping[str, Any]) -> Iterator[str]:
+    """Every key under which `customer` is found by `filter_name`."""
+    if filter_name in ("givenName", "familyName", "dateOfBirth", "customerRef"):
+        value = customer.get(filter_name)
+        if value:
+            yield FILTER_KEYS[filter_name](value)
+    elif filter_name == "postcode":
+        for address in customer.get("addresses") or []:
+            code = (address.get("components") or {}).get("postcode")
+            if code:
+                yield postcode_key(code)
+    elif filter_name == "phoneNumber":
+        for phone in (customer.get("contact") or {}).get("phoneNumbers") or []:
+            key = phone_key(phone.get("value", ""))
+            if key:
+                yield key
+    elif filter_name == "accountNumber":
+        for account in customer.get("accounts") or []:
+            yield account["accountNumber"]
+    else:
+        raise KeyError(filter_name)
+
+
+def matches(filters: Mapping[str, str], customer: Mapping[str, Any]) -> bool:
+    """True when `customer` satisfies every filter (AND)."""
+    for name, value in filters.items():
+        wanted = FILTER_KEYS[name](value)
+        if wanted is None or wanted not in set(customer_keys(name, customer)):
+            return False
+    return True
