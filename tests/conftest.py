@@ -1,0 +1,84 @@
+"""A live mock on a free loopback port, started as users start it (the CLI), once per session."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen
+
+    def client(self, **kwargs) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=10, **kwargs)
+
+
+def start_mock(
+    *args: str, env: dict[str, str] | None = None, module: str = "ndt_contract.cli"
+) -> LiveServer:
+    process = subprocess.Popen(
+        [sys.executable, "-m", module, "mock", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    deadline = time.monotonic() + 30
+    lines = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        match = re.search(r"on (http://127\.0\.0\.1:\d+)", line)
+        if match:
+            server = LiveServer(match.group(1), process)
+            wait_ready(server.url)
+            return server
+    process.kill()
+    raise RuntimeError("mock did not start:\n" + "".join(lines))
+
+
+def wait_ready(url: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/heartbeat", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} never answered /heartbeat")
+
+
+def stop(server: LiveServer) -> None:
+    server.process.send_signal(signal.SIGINT)
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def mock() -> Iterator[LiveServer]:
+    """The real mock on the committed dataset, validating its own responses."""
+    server = start_mock("--validate-responses")
+    yield server
+    stop(server)
+
+
+@pytest.fixture
+def api(mock: LiveServer) -> Iterator[httpx.Client]:
+    with mock.client() as client:
+        yield client
+        client.post("/__admin/reset")
