@@ -1,0 +1,6 @@
+"""Conformance: does a base URL honour the Customer API contract?"""
+
+from conformance.options import ConformOptions, UsageError
+from conformance.runner import RunResult, run_conformance
+
+__all__ = ["ConformOptions", "RunResult", "UsageError", "run_conformance"]

@@ -113,6 +113,15 @@ def api_prefixes(contract: Contract) -> tuple[str, ...]:
     )
 
 
+def literal_paths(contract: Contract) -> dict[str, frozenset[str]]:
+    """Paths without templates, with their documented methods."""
+    found: dict[str, set[str]] = {}
+    for op in contract.operations.values():
+        if "{" not in op.path:
+            found.setdefault(op.path, set()).add(op.method.upper())
+    return {path: frozenset(methods) for path, methods in found.items()}
+
+
 def create_app(contract: Contract, dataset: Dataset, settings: Settings) -> AsyncApp:
     state = MockState.build(contract, dataset, settings.journal_size)
     catalogue = ProblemCatalogue.from_contract(contract)
@@ -139,6 +148,7 @@ def create_app(contract: Contract, dataset: Dataset, settings: Settings) -> Asyn
         api_prefixes=api_prefixes(contract),
         admin_app=AdminApp(state, catalogue),
         admin_paths=is_admin_path,
+        literal_paths=literal_paths(contract),
     )
     app.add_middleware(
         ScenarioMiddleware,

@@ -46,6 +46,7 @@ class ConventionsMiddleware:
         api_prefixes: tuple[str, ...],
         admin_app: ASGIApp,
         admin_paths: Callable[[str], bool],
+        literal_paths: dict[str, frozenset[str]],
     ) -> None:
         self.app = app
         self.catalogue = catalogue
@@ -55,6 +56,8 @@ class ConventionsMiddleware:
         self.api_prefixes = api_prefixes
         self.admin_app = admin_app
         self.admin_paths = admin_paths
+        # connexion routes GET /customers/search into /customers/{customerId} (a 400, not 405)
+        self.literal_paths = literal_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -87,6 +90,16 @@ class ConventionsMiddleware:
         try:
             if self.admin_paths(path):
                 await self.admin_app(scope, receive, stamped_send)
+                return
+            allowed = self.literal_paths.get(path.rstrip("/") or "/")
+            if allowed is not None and scope["method"] not in allowed | {"OPTIONS"}:
+                await problem(
+                    ApiProblem(
+                        405,
+                        "This method is not allowed on this path.",
+                        headers={"Allow": ", ".join(sorted(allowed))},
+                    )
+                )
                 return
             length = header(scope, "content-length")
             if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):

@@ -258,3 +258,10 @@ def test_persona_ids_are_bookmarkable(mock):
     for p in PERSONAS:
         assert httpx.get(f"{mock.url}/customers/{p.customer_id}").json()["id"] == p.customer_id
     assert persona("no-email").token is None
+
+
+def test_undeclared_method_on_a_literal_path_is_405_not_a_path_parameter(api):
+    response = api.get("/customers/search")
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+    assert response.headers["content-type"] == "application/problem+json"
+    assert api.put("/customers/supported-formats/phone-number").status_code == 405

@@ -1,0 +1,80 @@
+"""Known customers, tokens and search values for a target, put into the spec's examples.
+
+Real environments: a YAML file (`--testdata`) per environment. The mock: found by asking its
+`/__admin/personas` route. Either way the values become the examples of the copy of the spec
+that schemathesis reads, so its examples phase hits real customers and links do the rest.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from conformance.options import UsageError
+
+# The persona whose token exercises NoCustomerDetails on the mock.
+MOCK_TOKEN_PERSONA = "applicant-no-account"
+
+
+@dataclass(frozen=True)
+class TestData:
+    customer_ids: tuple[str, ...] = ()
+    search_filters: tuple[dict[str, str], ...] = ()
+    token: str | None = field(default=None, repr=False)
+    source: str = "spec examples"
+
+
+def load_testdata(path: Path) -> TestData:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise UsageError(f"{path}: cannot read test data: {exc}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: expected a mapping with customerIds and searchFilters")
+    ids = data.get("customerIds") or []
+    filters = data.get("searchFilters") or []
+    if not all(isinstance(i, str) for i in ids) or not all(isinstance(f, dict) for f in filters):
+        raise UsageError(f"{path}: customerIds must be strings and searchFilters mappings")
+    return TestData(tuple(ids), tuple(filters), None, str(path))
+
+
+def discover_mock(base_url: str, client: httpx.Client) -> TestData | None:
+    """The mock's personas, when the target is our mock; None for anything else."""
+    try:
+        response = client.get(f"{base_url.rstrip('/')}/__admin/personas", timeout=5)
+        personas = response.json()["personas"] if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+        return None
+    if not personas:
+        return None
+    token = next((p["token"] for p in personas if p.get("key") == MOCK_TOKEN_PERSONA), None)
+    return TestData(tuple(p["id"] for p in personas), (), token, "mock personas")
+
+
+def apply_to_spec(spec: dict[str, Any], data: TestData) -> dict[str, Any]:
+    """A copy of `spec` whose customerId and search examples are the known values."""
+    spec = copy.deepcopy(spec)
+    for item in spec.get("paths", {}).values():
+        for operation in [item, *(v for v in item.values() if isinstance(v, dict))]:
+            for param in operation.get("parameters", []) or []:
+                if (
+                    param.get("in") == "path"
+                    and param.get("name") == "customerId"
+                    and data.customer_ids
+                ):
+                    param.pop("example", None)
+                    param["examples"] = {
+                        f"known{n}": {"value": v} for n, v in enumerate(data.customer_ids)
+                    }
+            if operation.get("operationId") == "SearchCustomers" and data.search_filters:
+                media = operation["requestBody"]["content"]["application/json"]
+                media.pop("example", None)
+                media["examples"] = {
+                    f"known{n}": {"value": {"filter": f}} for n, f in enumerate(data.search_filters)
+                }
+    return spec
