@@ -21,7 +21,11 @@ lint: $(STAMP)
 	$(BIN)/ndt-customer lint
 
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest --junitxml=reports/pytest.xml
+	$(MAKE) conform-mock
+
+conform-mock: $(STAMP)
+	bash .ci/conform-mock $(BIN)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_fixtures.py

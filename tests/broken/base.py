@@ -1,0 +1,132 @@
+"""A response-rewriting wrapper around the real mock, served by uvicorn in a thread."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from ndt_contract import load_contract
+from ndt_fixtures import default_dataset_dir, read_dataset
+
+from mock_server.app import create_app
+from mock_server.settings import Settings
+
+VARIANTS = (
+    "missing_field",
+    "wrong_type",
+    "undocumented_status",
+    "server_error",
+    "no_details_missing",
+    "no_details_wrong",
+    "search_not_matching",
+    "wrong_content_type",
+    "missing_api_version",
+    "problem_not_json",
+    "session_not_echoed",
+    "retry_after_missing",
+)
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    body: bytes
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+    def set_json(self, data: Any) -> None:
+        self.body = json.dumps(data).encode()
+
+
+class Broken:
+    def __init__(self, app, mutate: Callable[[Request, Response], Response]) -> None:
+        self.app = app
+        self.mutate = mutate
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+
+        async def recording_receive():
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            return message
+
+        captured: dict[str, Any] = {"body": b""}
+
+        async def capture(message):
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = {
+                    k.decode(): v.decode() for k, v in message.get("headers", [])
+                }
+            elif message["type"] == "http.response.body":
+                captured["body"] += message.get("body", b"")
+
+        await self.app(scope, recording_receive, capture)
+        request = Request(scope["method"], scope["path"], b"".join(chunks))
+        response = self.mutate(
+            request, Response(captured["status"], captured["headers"], captured["body"])
+        )
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        headers["content-length"] = str(len(response.body))
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status,
+                "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
+            }
+        )
+        await send({"type": "http.response.body", "body": response.body})
+
+
+class ThreadedServer:
+    def __init__(self, app) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="error", lifespan="off"))
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+
+    def __enter__(self) -> ThreadedServer:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def real_app():
+    return create_app(load_contract(), read_dataset(default_dataset_dir()), Settings())
+
+
+def variant(name: str):
+    return importlib.import_module(f"broken.{name}")
+
+
+def serve_variant(name: str) -> ThreadedServer:
+    return ThreadedServer(Broken(real_app(), variant(name).mutate))

@@ -1,0 +1,7 @@
+RULE = "responses lack the Api-Version header"
+EXPECTED_CHECK = "api_version_header"
+
+
+def mutate(request, response):
+    response.headers.pop("api-version", None)
+    return response

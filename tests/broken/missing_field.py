@@ -1,0 +1,10 @@
+RULE = "GetCustomer drops the required customerRef"
+EXPECTED_CHECK = "response_schema_conformance"
+
+
+def mutate(request, response):
+    if request.method == "GET" and request.path.startswith("/customers") and response.status == 200:
+        body = response.json()
+        body.pop("customerRef", None)
+        response.set_json(body)
+    return response

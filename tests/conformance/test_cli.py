@@ -1,0 +1,166 @@
+"""`ndt-customer conform` as QA and CI run it: exit codes, safety, reports, redaction."""
+
+import socket
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+from broken.base import ThreadedServer, real_app, serve_variant
+from ndt_contract import load_contract
+from ndt_fixtures import PERSONAS, persona
+
+from conformance.options import ConformOptions, UsageError, validate
+
+PRODUCTION = "https://dapi.newdaytechnology.net/customer-service"
+STAGING = "https://dapi.stg-newdaytechnology.net/customer-service"
+
+
+def conform(*args, env=None, timeout=180):
+    return subprocess.run(
+        [sys.executable, "-m", "ndt_contract.cli", "conform", "--quiet", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    "url", [PRODUCTION, PRODUCTION + "/", "HTTPS://DAPI.NEWDAYTECHNOLOGY.NET/customer-service"]
+)
+def test_production_is_refused_without_allow_production(url):
+    result = conform("--base-url", url)
+    assert result.returncode == 2
+    assert "production server" in result.stderr and "--allow-production" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_allow_production_runs_examples_only_and_slowly():
+    options = validate(
+        ConformOptions(base_url=PRODUCTION, allow_production=True, workers=4), load_contract()
+    )
+    assert options.phases == ("examples",) and options.rate_limit == "2/s" and options.workers == 1
+
+
+def test_staging_is_not_production():
+    assert validate(ConformOptions(base_url=STAGING), load_contract()).phases[-1] == "stateful"
+
+
+def test_unreachable_target_is_exit_2_with_one_line():
+    result = conform("--base-url", f"http://127.0.0.1:{free_port()}")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "cannot reach" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--base-url", "ftp://example.com"], "is not an http(s) URL"),
+        (
+            ["--base-url", "http://127.0.0.1:1", "--operation", "DeleteCustomer"],
+            "unknown --operation DeleteCustomer",
+        ),
+        (["--base-url", "http://127.0.0.1:1", "--phases", "examples,chaos"], "unknown phase chaos"),
+        (
+            ["--base-url", "http://127.0.0.1:1", "--token-env", "NDT_NOT_SET_ANYWHERE"],
+            "NDT_NOT_SET_ANYWHERE",
+        ),
+        (
+            ["--base-url", "http://127.0.0.1:1", "--token-env", "eyJhbGciOi.abc.def"],
+            "name of an environment variable",
+        ),
+        (
+            ["--base-url", "http://127.0.0.1:1", "--header", "Authorization: Bearer abc"],
+            "secrets do not go on the command line",
+        ),
+        (
+            [
+                "--base-url",
+                "http://127.0.0.1:1",
+                "--cert",
+                "/nonexistent.pem",
+                "--key",
+                "/nonexistent.key",
+            ],
+            "no such file",
+        ),
+    ],
+)
+def test_usage_errors_are_exit_2(args, message):
+    result = conform(*args)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_failing_run_exits_1_with_a_readable_redacted_report_and_junit(tmp_path):
+    secret = persona("multi-account").token
+    junit = tmp_path / "junit.xml"
+    with serve_variant("search_not_matching") as server:
+        result = conform(
+            "--base-url",
+            server.url,
+            "--max-examples",
+            "5",
+            "--token-env",
+            "NDT_SECRET_TOKEN",
+            "--junit",
+            str(junit),
+            env={**__import__("os").environ, "NDT_SECRET_TOKEN": secret},
+        )
+    assert result.returncode == 1, result.stderr
+    out = result.stdout
+    assert "[search_results_match_filter] Search result does not match its filter" in out
+    assert "reproduce: curl -X POST" in out and "FAIL:" in out
+    assert secret not in out and secret not in junit.read_text()
+    names = {p.profile["givenName"] for p in PERSONAS} | {p.profile["familyName"] for p in PERSONAS}
+    for text in (out, junit.read_text()):
+        leaked = [name for name in names if f'"{name}"' in text or f"'{name}'" in text]
+        assert leaked == []
+    suite = ET.parse(junit).getroot()
+    assert suite.tag == "testsuite" and int(suite.get("failures")) >= 1
+    failed = [
+        case.get("name") for case in suite.iter("testcase") if case.find("failure") is not None
+    ]
+    assert "POST /customers/search" in failed
+
+
+def test_passing_run_exits_0_and_prints_cases_per_second(tmp_path):
+    with ThreadedServer(real_app()) as server:
+        result = conform(
+            "--base-url", server.url, "--max-examples", "5", "--junit", str(tmp_path / "j.xml")
+        )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "PASS: the target honours the contract" in result.stdout
+    assert "cases/s" in result.stdout
+    assert ET.parse(tmp_path / "j.xml").getroot().get("failures") == "0"
+
+
+def test_testdata_file_drives_the_examples(tmp_path):
+    data = tmp_path / "staging.yaml"
+    data.write_text(
+        f"customerIds: ['{persona('two-addresses').customer_id}']\nsearchFilters:\n  - postcode: 'EH1 1YZ'\n"
+    )
+    with ThreadedServer(real_app()) as server:
+        result = conform("--base-url", server.url, "--testdata", str(data), "--phases", "examples")
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert f"test data: {data}" in result.stdout
+
+
+def test_bad_testdata_file_is_exit_2(tmp_path):
+    data = tmp_path / "bad.yaml"
+    data.write_text("customerIds: [1, 2\n")
+    with ThreadedServer(real_app()) as server:
+        result = conform("--base-url", server.url, "--testdata", str(data))
+    assert result.returncode == 2 and "cannot read test data" in result.stderr
+
+
+def test_usage_error_type():
+    with pytest.raises(UsageError):
+        validate(ConformOptions(base_url="not a url"), load_contract())
