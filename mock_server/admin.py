@@ -72,7 +72,7 @@ class AdminApp:
                 customer = self.state.store.get(customer_id)
                 if customer is None:
                     raise ApiProblem(404, "No customer has this id.")
-                await send_json(send, 200, customer)
+                await send_response(send, 200, customer.raw)
                 return
             raise ApiProblem(405, f"{method} is not allowed here; use GET or PUT.")
         known = {p for _, p in routes} | {prefix + "{customerId}"}

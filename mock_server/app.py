@@ -4,11 +4,13 @@ Middleware order, outermost first (each with its reason):
 1. CORS: browsers on other origins must get CORS headers even on errors and preflights.
 2. Conventions: traceId, Api-Version, Client-Session-Id, body limit, faults, journal, and the
    admin and health routes, which stay outside the contract.
-3. connexion's ExceptionMiddleware: every error, its own included, is rendered by `problem_handler`.
-4. connexion's Swagger UI and routing.
-5. Scenarios (Prefer): needs the routed operation; runs before auth and validation so that any
+3. Fast lane: plain requests to contract operations, answered by the same validators and
+   operations without connexion's per-request stack (off when responses are validated).
+4. connexion's ExceptionMiddleware: every error, its own included, is rendered by `problem_handler`.
+5. connexion's Swagger UI and routing.
+6. Scenarios (Prefer): needs the routed operation; runs before auth and validation so that any
    documented status can be forced.
-6. connexion's security and request validation (our collecting validators), then the handlers.
+7. connexion's security and request validation (our collecting validators), then the handlers.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from mock_server.admin import AdminApp, is_admin_path
 from mock_server.conventions import ConventionsMiddleware
+from mock_server.fastlane import FastLane
 from mock_server.faults import FaultInjector
 from mock_server.handlers import build_handlers
 from mock_server.problems import TRACE_ID_SCOPE_KEY, ApiProblem, ProblemCatalogue, render_problem
@@ -150,6 +153,15 @@ def create_app(contract: Contract, dataset: Dataset, settings: Settings) -> Asyn
         admin_paths=is_admin_path,
         literal_paths=literal_paths(contract),
     )
+    spec = hand_bearer_tokens_to_handlers(hoist_path_parameters(contract.to_dict()))
+    app.add_middleware(
+        FastLane,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        spec=spec,
+        state=state,
+        catalogue=catalogue,
+        enabled=not settings.validate_responses,
+    )
     app.add_middleware(
         ScenarioMiddleware,
         position=MiddlewarePosition.BEFORE_SECURITY,
@@ -162,7 +174,6 @@ def create_app(contract: Contract, dataset: Dataset, settings: Settings) -> Asyn
         "body": MediaTypeDict({"*/*json": CollectingJSONBodyValidator}),
         "response": VALIDATOR_MAP["response"],
     }
-    spec = hand_bearer_tokens_to_handlers(hoist_path_parameters(contract.to_dict()))
     spec["servers"] = [{"url": "/"}]  # serve at the root, whatever the published servers say
     app.add_api(
         spec,

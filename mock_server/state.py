@@ -36,12 +36,10 @@ class MockState:
 
     @classmethod
     def build(cls, contract: Contract, dataset: Dataset, journal_size: int = 500) -> MockState:
-        store = CustomerStore(dataset.customers, dataset.tokens, search_cap=search_cap(contract))
+        store = CustomerStore(dataset.records(), search_cap=search_cap(contract))
         return cls(contract, dataset, store, Journal(journal_size))
 
     def reset(self) -> None:
         """Back to the dataset as loaded: admin changes and the journal are dropped."""
-        self.store = CustomerStore(
-            self.dataset.customers, self.dataset.tokens, search_cap=self.store.search_cap
-        )
+        self.store = CustomerStore(self.dataset.records(), search_cap=self.store.search_cap)
         self.journal.clear()

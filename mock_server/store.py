@@ -1,95 +1,132 @@
 """The mock's customers, indexed by id, token and every search filter.
 
-A search intersects index lookups, smallest first; it never scans the dataset. Mutations (the
-admin routes) keep every index in step.
+Profiles are kept as their compact JSON bytes: answers need no serialising, and 100,000
+customers fit in a fraction of the memory dicts would take. Indexes map a normalised key to
+the ordinals of matching customers; a search intersects them, smallest first, and never scans.
 """
 
 from __future__ import annotations
 
+import json
 import threading
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ndt_contract.matching import FILTER_KEYS, FILTERS, customer_keys
+from ndt_fixtures import Record
 
-Profile = dict[str, Any]
+NO_DETAILS_FIELDS = ("id", "customerRef", "ssoId", "status")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class StoredCustomer:
+    id: str
+    raw: bytes  # the profile, compact JSON
+    has_accounts: bool
+    no_details: bytes  # what a NoCustomerDetails answer holds
+
+    def profile(self) -> dict[str, Any]:
+        return json.loads(self.raw)
+
+
+def _encode(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def stored(profile: Mapping[str, Any]) -> StoredCustomer:
+    partial = {key: profile[key] for key in NO_DETAILS_FIELDS if key in profile}
+    partial["accounts"] = []
+    return StoredCustomer(
+        profile["id"], _encode(profile), bool(profile.get("accounts")), _encode(partial)
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class TokenLookup:
     known: bool
-    customer: Profile | None
+    customer: StoredCustomer | None
 
 
 class CustomerStore:
-    def __init__(
-        self, customers: Iterable[Profile], tokens: Mapping[str, str | None], *, search_cap: int
-    ) -> None:
+    def __init__(self, records: Iterable[Record], *, search_cap: int) -> None:
         self.search_cap = search_cap
         self._lock = threading.Lock()
-        self._by_id: dict[str, Profile] = {}
-        self._order: dict[str, int] = {}
-        self._index: dict[str, defaultdict[str, set[str]]] = {f: defaultdict(set) for f in FILTERS}
-        self._tokens = {token: cid for token, cid in tokens.items() if cid}
-        for customer in customers:
-            self._add(customer)
+        self._rows: list[StoredCustomer | None] = []
+        self._ordinal: dict[str, int] = {}
+        self._index: dict[str, dict[str, list[int]]] = {name: {} for name in FILTERS}
+        self._tokens: dict[str, str] = {}
+        for record in records:
+            self._add(record.profile)
+            if record.token:
+                self._tokens[record.token] = record.profile["id"]
 
     def __len__(self) -> int:
-        return len(self._by_id)
+        return len(self._ordinal)
 
-    def _add(self, customer: Profile) -> None:
-        customer_id = customer["id"]
-        self._order.setdefault(customer_id, len(self._order))
-        self._by_id[customer_id] = customer
+    def _add(self, profile: Mapping[str, Any]) -> None:
+        ordinal = self._ordinal.get(profile["id"])
+        if ordinal is None:
+            ordinal = len(self._rows)
+            self._rows.append(None)
+            self._ordinal[profile["id"]] = ordinal
+        self._rows[ordinal] = stored(profile)
         for name in FILTERS:
-            for key in customer_keys(name, customer):
-                self._index[name][key].add(customer_id)
+            index = self._index[name]
+            for key in set(customer_keys(name, profile)):
+                index.setdefault(key, []).append(ordinal)
 
-    def _remove(self, customer_id: str) -> None:
-        old = self._by_id.pop(customer_id, None)
-        if old is None:
+    def _unindex(self, ordinal: int) -> None:
+        row = self._rows[ordinal]
+        if row is None:
             return
+        profile = row.profile()
         for name in FILTERS:
-            for key in customer_keys(name, old):
-                ids = self._index[name].get(key)
-                if ids is not None:
-                    ids.discard(customer_id)
-                    if not ids:
-                        del self._index[name][key]
+            index = self._index[name]
+            for key in set(customer_keys(name, profile)):
+                ordinals = index.get(key, [])
+                if ordinal in ordinals:
+                    ordinals.remove(ordinal)
+                if not ordinals:
+                    index.pop(key, None)
 
-    def get(self, customer_id: str) -> Profile | None:
-        return self._by_id.get(customer_id)
+    def get(self, customer_id: str) -> StoredCustomer | None:
+        ordinal = self._ordinal.get(customer_id)
+        return None if ordinal is None else self._rows[ordinal]
 
     def by_token(self, token: str) -> TokenLookup:
         customer_id = self._tokens.get(token)
         if customer_id is None:
             return TokenLookup(False, None)
-        return TokenLookup(True, self._by_id.get(customer_id))
+        return TokenLookup(True, self.get(customer_id))
 
-    def search(self, filters: Mapping[str, str]) -> list[Profile]:
+    def search(self, filters: Mapping[str, str]) -> list[StoredCustomer]:
         """Customers matching every filter, in dataset order, at most `search_cap`."""
-        candidates: list[set[str]] = []
+        candidates: list[list[int]] = []
         for name, value in filters.items():
             key = FILTER_KEYS[name](value)
-            ids = self._index[name].get(key) if key is not None else None
-            if not ids:
+            ordinals = self._index[name].get(key) if key is not None else None
+            if not ordinals:
                 return []
-            candidates.append(ids)
+            candidates.append(ordinals)
         if not candidates:
             return []
         candidates.sort(key=len)
-        found = set(candidates[0]).intersection(*candidates[1:])
-        ordered = sorted(found, key=self._order.__getitem__)[: self.search_cap]
-        return [self._by_id[customer_id] for customer_id in ordered]
+        found = (
+            set(candidates[0]).intersection(*candidates[1:])
+            if len(candidates) > 1
+            else candidates[0]
+        )
+        rows = self._rows
+        return [rows[o] for o in sorted(found)[: self.search_cap]]  # type: ignore[misc]
 
-    def upsert(self, customer: Profile, token: str | None = None) -> bool:
+    def upsert(self, profile: Mapping[str, Any], token: str | None = None) -> bool:
         """Add or replace a customer; True when it replaced one."""
         with self._lock:
-            existed = customer["id"] in self._by_id
-            self._remove(customer["id"])
-            self._add(customer)
+            ordinal = self._ordinal.get(profile["id"])
+            if ordinal is not None:
+                self._unindex(ordinal)
+            self._add(profile)
             if token:
-                self._tokens[token] = customer["id"]
-            return existed
+                self._tokens[token] = profile["id"]
+            return ordinal is not None

@@ -1,8 +1,7 @@
-"""Request validators for connexion's `validator_map` that report every error, not the first.
+"""Request validation that reports every error, not the first, as the contract's 400 map.
 
-Connexion builds a jsonschema validator per parameter per request and stops at the first error;
-these compile each schema once (jsonschema-rs) and collect all errors into the contract's 400
-`errors` map: field path -> messages.
+The pure functions here serve both ways into the mock: connexion's `validator_map` (the
+classes below) and the fast lane. Each schema is compiled once (jsonschema-rs).
 """
 
 from __future__ import annotations
@@ -10,6 +9,7 @@ from __future__ import annotations
 import json
 import typing as t
 from collections import defaultdict
+from collections.abc import Mapping
 
 import jsonschema_rs
 from connexion.lifecycle import ConnexionRequest
@@ -20,6 +20,7 @@ from starlette.types import Receive, Scope
 from mock_server.problems import ApiProblem, validation_problem
 
 _compiled: dict[int, tuple[object, t.Any]] = {}
+Errors = dict[str, list[str]]
 
 
 def compiled(schema: dict) -> t.Any:
@@ -31,89 +32,110 @@ def compiled(schema: dict) -> t.Any:
     return entry[1]
 
 
-def error_path(prefix: str, instance_path: t.Sequence[t.Any]) -> str:
-    return (
-        ".".join([prefix, *map(str, instance_path)])
-        if prefix
-        else ".".join(map(str, instance_path))
-    )
+def parameter_errors(
+    parameters: Mapping[str, list[dict]],
+    sources: Mapping[str, Mapping[str, str]],
+    *,
+    known_query: set[str] | None = None,
+) -> Errors:
+    """Errors of every parameter; with `known_query`, undocumented query parameters too."""
+    errors: Errors = defaultdict(list)
+    if known_query is not None:
+        for name in sources.get("query", {}):
+            if name not in known_query:
+                errors[name].append(
+                    f"unknown query parameter (documented: {sorted(known_query) or 'none'})"
+                )
+    for location, params in parameters.items():
+        values = sources.get(location, {})
+        for param in params:
+            name = param["name"]
+            value = values.get(name.replace("-", "_") if location == "path" else name)
+            if value is None:
+                if param.get("required"):
+                    errors[name].append(f"required {location} parameter is missing")
+                continue
+            for error in compiled(param.get("schema", {})).iter_errors(value):
+                errors[name].append(error.message)
+    return dict(errors)
+
+
+def parse_json_body(raw: bytes, encoding: str = "utf-8") -> t.Any:
+    """The JSON document in `raw`; None when empty; a 400 problem when it is not JSON."""
+    if not raw.strip():
+        return None
+    try:
+        text = raw.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        raise validation_problem({"body": [f"the body is not valid {encoding} text"]}) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise validation_problem(
+            {"body": [f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"]}
+        ) from None
+    except RecursionError:
+        raise validation_problem({"body": ["JSON nested too deeply"]}) from None
+
+
+def body_errors(schema: dict, body: t.Any) -> Errors:
+    if body is None:
+        return {"body": ["a JSON request body is required"]}
+    errors: Errors = defaultdict(list)
+    try:
+        found = list(compiled(schema).iter_errors(body))
+    except RecursionError:
+        return {"body": ["JSON nested too deeply"]}
+    for error in found:
+        errors[".".join(map(str, error.instance_path)) or "body"].append(error.message)
+    return dict(errors)
+
+
+def require_json_content_type(content_type: str | None, has_body: bool) -> None:
+    """A body must say it is JSON; connexion would guess, validate, then hand over raw bytes."""
+    if content_type is None:
+        if has_body:
+            raise ApiProblem(415, "Content-Type: application/json is required for this body.")
+        return
+    mime = content_type.split(";")[0].strip().lower()
+    if not (mime == "application/json" or mime.endswith("+json")):
+        raise ApiProblem(415, f"Content-Type {mime!r} is not accepted; send application/json.")
 
 
 class CollectingParameterValidator(ParameterValidator):
     def validate_request(self, request: ConnexionRequest) -> None:
-        errors: dict[str, list[str]] = defaultdict(list)
+        known = None
         if self.strict_validation:
             known = {
                 p["name"] for p in self.parameters.get("query", [])
             } | self.security_query_params
-            for name in request.query_params:
-                if name not in known:
-                    errors[name].append(
-                        f"unknown query parameter (documented: {sorted(known) or 'none'})"
-                    )
         sources = {
             "query": request.query_params,
             "path": request.path_params,
             "header": request.headers,
             "cookie": request.cookies,
         }
-        for location, params in self.parameters.items():
-            values = sources.get(location, {})
-            for param in params:
-                name = param["name"]
-                key = name.replace("-", "_") if location == "path" else name
-                value = values.get(key)
-                if value is None:
-                    if param.get("required"):
-                        errors[name].append(f"required {location} parameter is missing")
-                    continue
-                schema = param.get("schema", {})
-                for error in compiled(schema).iter_errors(value):
-                    errors[name].append(error.message)
+        errors = parameter_errors(self.parameters, sources, known_query=known)
         if errors:
-            raise validation_problem(dict(errors))
+            raise validation_problem(errors)
 
 
 class CollectingJSONBodyValidator(AbstractRequestBodyValidator):
     async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
-        # connexion guesses JSON for a body without Content-Type, validates it, then hands the
-        # handler raw bytes: refuse it here instead.
         headers = Headers(scope=scope)
-        if "content-type" not in headers and int(headers.get("content-length") or 0):
-            raise ApiProblem(415, "Content-Type: application/json is required for this body.")
+        if "content-type" not in headers:
+            require_json_content_type(None, bool(int(headers.get("content-length") or 0)))
         return await super().wrap_receive(receive, scope=scope)
 
     async def _parse(self, stream: t.AsyncGenerator[bytes, None], scope: Scope) -> t.Any:
-        raw = b"".join([chunk async for chunk in stream])
-        if not raw.strip():
-            return None
-        try:
-            text = raw.decode(self._encoding or "utf-8")
-        except (UnicodeDecodeError, LookupError):
-            raise validation_problem(
-                {"body": [f"the body is not valid {self._encoding or 'utf-8'} text"]}
-            ) from None
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise validation_problem(
-                {"body": [f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"]}
-            ) from None
-        except RecursionError:
-            raise validation_problem({"body": ["JSON nested too deeply"]}) from None
+        return parse_json_body(
+            b"".join([chunk async for chunk in stream]), self._encoding or "utf-8"
+        )
 
     def _validate(self, body: t.Any) -> dict | None:
-        if body is None:
-            if self._nullable:
-                return None
-            raise validation_problem({"body": ["a JSON request body is required"]})
-        errors: dict[str, list[str]] = defaultdict(list)
-        try:
-            found = list(compiled(self._schema).iter_errors(body))
-        except RecursionError:
-            raise validation_problem({"body": ["JSON nested too deeply"]}) from None
-        for error in found:
-            errors[error_path("", error.instance_path) or "body"].append(error.message)
+        if body is None and self._nullable:
+            return None
+        errors = body_errors(self._schema, body)
         if errors:
-            raise validation_problem(dict(errors))
+            raise validation_problem(errors)
         return body

@@ -69,10 +69,11 @@ def stop(server: LiveServer) -> None:
         server.process.kill()
 
 
-@pytest.fixture(scope="session")
-def mock() -> Iterator[LiveServer]:
-    """The real mock on the committed dataset, validating its own responses."""
-    server = start_mock("--validate-responses")
+@pytest.fixture(scope="session", params=["validated", "fast-lane"])
+def mock(request) -> Iterator[LiveServer]:
+    """The real mock on the committed dataset, both ways in: through connexion validating every
+    response against the contract, and through the fast lane that users run by default."""
+    server = start_mock("--validate-responses") if request.param == "validated" else start_mock()
     yield server
     stop(server)
 

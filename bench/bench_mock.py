@@ -1,0 +1,247 @@
+"""The mock against Prism and bare starlette, measured in one run with wrk on loopback.
+
+Prints req/s and p99 for GetCustomer and SearchCustomers on each server, the ratios to the
+targets of issue 4, search p99 at 100,000 customers against 1,000, time to the first 200 and
+RSS with 100,000 customers. Installs wrk (apt) and Prism (npm, into bench/.prism) when missing.
+
+    python bench/bench_mock.py [--duration 5] [--connections 16] [--skip-prism]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from ndt_contract import load_contract
+from ndt_fixtures import persona
+
+HERE = Path(__file__).resolve().parent
+PRISM_DIR = HERE / ".prism"
+AMELIA = persona("multi-account")
+SEARCH_BODY = json.dumps({"filter": {"givenName": "Amelia", "familyName": "Hartley"}})
+
+
+@dataclass
+class Figure:
+    rps: float
+    p99_ms: float
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("installing wrk (apt-get) ...", file=sys.stderr)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
+    return shutil.which("wrk") or sys.exit("wrk is not available")
+
+
+def ensure_prism() -> Path:
+    binary = PRISM_DIR / "node_modules" / ".bin" / "prism"
+    if not binary.exists():
+        print("installing @stoplight/prism-cli (npm) ...", file=sys.stderr)
+        PRISM_DIR.mkdir(exist_ok=True)
+        subprocess.run(
+            ["npm", "install", "--silent", "--prefix", str(PRISM_DIR), "@stoplight/prism-cli@5"],
+            check=True,
+            capture_output=True,
+        )
+    return binary
+
+
+def wait_for(url: str, timeout: float = 60) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return time.perf_counter() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.01)
+    raise RuntimeError(f"{url} did not answer 200 within {timeout} s")
+
+
+def start(cmd: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def wrk(binary: str, url: str, *, post: str | None, duration: int, connections: int) -> Figure:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        if post is not None:
+            script.write(
+                f'wrk.method = "POST"\nwrk.body = {json.dumps(post)}\n'
+                'wrk.headers["Content-Type"] = "application/json"\n'
+            )
+    out = subprocess.run(
+        [binary, "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script.name, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    os.unlink(script.name)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"{url}: {errors.group(1)} non-2xx responses\n{out}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()
+    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    return Figure(rps, p99)
+
+
+def rss_mb(pid: int) -> float:
+    total = 0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            total = int(line.split()[1])
+    return total / 1024
+
+
+def measure(binary: str, base: str, duration: int, connections: int) -> dict[str, Figure]:
+    get = wrk(
+        binary,
+        f"{base}/customers/{AMELIA.customer_id}",
+        post=None,
+        duration=1,
+        connections=connections,
+    )
+    get = wrk(
+        binary,
+        f"{base}/customers/{AMELIA.customer_id}",
+        post=None,
+        duration=duration,
+        connections=connections,
+    )
+    search = wrk(
+        binary,
+        f"{base}/customers/search",
+        post=SEARCH_BODY,
+        duration=duration,
+        connections=connections,
+    )
+    return {"GetCustomer": get, "SearchCustomers": search}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--skip-prism", action="store_true")
+    args = parser.parse_args()
+    binary = ensure_wrk()
+    python = sys.executable
+    results: dict[str, dict[str, Figure]] = {}
+
+    port = free_port()
+    launched = time.perf_counter()
+    mock = start([python, "-m", "ndt_contract.cli", "mock", "--port", str(port)])
+    first_200 = wait_for(f"http://127.0.0.1:{port}/customers/{AMELIA.customer_id}")
+    del launched
+    try:
+        results["mock"] = measure(
+            binary, f"http://127.0.0.1:{port}", args.duration, args.connections
+        )
+    finally:
+        stop(mock)
+
+    port = free_port()
+    bare = start([python, str(HERE / "bare_starlette.py"), str(port)])
+    try:
+        wait_for(f"http://127.0.0.1:{port}/heartbeat")
+        results["starlette"] = measure(
+            binary, f"http://127.0.0.1:{port}", args.duration, args.connections
+        )
+    finally:
+        stop(bare)
+
+    if not args.skip_prism:
+        prism = ensure_prism()
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as spec_file:
+            spec = load_contract().to_dict()
+            spec["servers"] = [{"url": "/"}]
+            json.dump(spec, spec_file)
+        port = free_port()
+        process = start(
+            [str(prism), "mock", "-h", "127.0.0.1", "-p", str(port), "-v", "silent", spec_file.name]
+        )
+        try:
+            wait_for(f"http://127.0.0.1:{port}/customers/{AMELIA.customer_id}")
+            results["prism"] = measure(
+                binary, f"http://127.0.0.1:{port}", args.duration, args.connections
+            )
+        finally:
+            stop(process)
+            os.unlink(spec_file.name)
+
+    # Search p99 at 1,000 and 100,000 customers, and memory at 100,000.
+    port = free_port()
+    big = start(
+        [python, "-m", "ndt_contract.cli", "mock", "--port", str(port), "--customers", "100000"]
+    )
+    try:
+        big_start = wait_for(f"http://127.0.0.1:{port}/customers/{AMELIA.customer_id}", timeout=120)
+        big_search = wrk(
+            binary,
+            f"http://127.0.0.1:{port}/customers/search",
+            post=SEARCH_BODY,
+            duration=args.duration,
+            connections=args.connections,
+        )
+        big_rss = rss_mb(big.pid)
+    finally:
+        stop(big)
+
+    print(f"\n{'server':<10} {'operation':<16} {'req/s':>9} {'p99 ms':>8}")
+    for server, figures in results.items():
+        for op, fig in figures.items():
+            print(f"{server:<10} {op:<16} {fig.rps:>9.0f} {fig.p99_ms:>8.2f}")
+    mock_figs = results["mock"]
+    print()
+    for op in ("GetCustomer", "SearchCustomers"):
+        if "prism" in results:
+            print(
+                f"{op}: mock/prism req/s = {mock_figs[op].rps / results['prism'][op].rps:.2f}x (target >= 3x)"
+            )
+        print(
+            f"{op}: mock/starlette req/s = {mock_figs[op].rps / results['starlette'][op].rps:.0%} (target >= 40%)"
+        )
+    small = mock_figs["SearchCustomers"].p99_ms
+    print(
+        f"search p99 at 100,000 / at 1,000 customers = {big_search.p99_ms:.2f} / {small:.2f} ms "
+        f"= {big_search.p99_ms / small:.2f}x (target <= 1.5x)"
+    )
+    print(
+        f"first 200 after start: {first_200:.2f} s (target <= 2 s); with 100,000 customers: {big_start:.2f} s"
+    )
+    print(f"RSS with 100,000 customers: {big_rss:.0f} MB (target < 500 MB)")
+
+
+if __name__ == "__main__":
+    main()
