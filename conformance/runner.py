@@ -153,7 +153,7 @@ def run_conformance(
     with _client(options) as client:
         probe(options, client)
         data = (
-            load_testdata(options.testdata)
+            load_testdata(options.testdata, options.base_url)
             if options.testdata
             else discover_mock(options.base_url, client) or TestData()
         )

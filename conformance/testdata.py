@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import yaml
 
+from conformance.auth import token_from_env
 from conformance.options import UsageError
 
 # The persona whose token exercises NoCustomerDetails on the mock.
@@ -29,18 +30,48 @@ class TestData:
     source: str = "spec examples"
 
 
-def load_testdata(path: Path) -> TestData:
+def _normalise(url: str) -> str:
+    return url.strip().rstrip("/").lower()
+
+
+def load_testdata(path: Path, base_url: str) -> TestData:
+    """Known values for `base_url` from a YAML file.
+
+    Either flat (`customerIds`, `searchFilters`, optional `tokenEnv`) or, for several
+    environments, `environments: {name: {baseUrl, customerIds, searchFilters, tokenEnv}}`, the
+    entry whose baseUrl is the target being chosen. Tokens are never in the file: `tokenEnv`
+    names the environment variable that holds one.
+    """
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise UsageError(f"{path}: cannot read test data: {exc}") from None
     if not isinstance(data, dict):
         raise UsageError(f"{path}: expected a mapping with customerIds and searchFilters")
+    source = str(path)
+    if "environments" in data:
+        environments = data["environments"] or {}
+        chosen = [
+            (name, env)
+            for name, env in environments.items()
+            if isinstance(env, dict)
+            and _normalise(str(env.get("baseUrl", ""))) == _normalise(base_url)
+        ]
+        if not chosen:
+            known = ", ".join(
+                f"{n} ({e.get('baseUrl')})" for n, e in environments.items() if isinstance(e, dict)
+            )
+            raise UsageError(
+                f"{path}: no environment has baseUrl {base_url}; known: {known or 'none'}"
+            )
+        name, data = chosen[0]
+        source = f"{path} [{name}]"
     ids = data.get("customerIds") or []
     filters = data.get("searchFilters") or []
     if not all(isinstance(i, str) for i in ids) or not all(isinstance(f, dict) for f in filters):
         raise UsageError(f"{path}: customerIds must be strings and searchFilters mappings")
-    return TestData(tuple(ids), tuple(filters), None, str(path))
+    token = token_from_env(data["tokenEnv"]) if data.get("tokenEnv") else None
+    return TestData(tuple(ids), tuple(filters), token, source)
 
 
 def discover_mock(base_url: str, client: httpx.Client) -> TestData | None:

@@ -31,6 +31,7 @@ VARIANTS = (
     "problem_not_json",
     "session_not_echoed",
     "retry_after_missing",
+    "any_api_version",
 )
 
 
@@ -56,14 +57,21 @@ class Response:
 
 
 class Broken:
-    def __init__(self, app, mutate: Callable[[Request, Response], Response]) -> None:
+    def __init__(
+        self,
+        app,
+        mutate: Callable[[Request, Response], Response],
+        rewrite_scope: Callable[[dict], dict] | None = None,
+    ) -> None:
         self.app = app
         self.mutate = mutate
+        self.rewrite_scope = rewrite_scope or (lambda scope: scope)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        scope = self.rewrite_scope(scope)
         chunks: list[bytes] = []
 
         async def recording_receive():
@@ -129,4 +137,5 @@ def variant(name: str):
 
 
 def serve_variant(name: str) -> ThreadedServer:
-    return ThreadedServer(Broken(real_app(), variant(name).mutate))
+    module = variant(name)
+    return ThreadedServer(Broken(real_app(), module.mutate, getattr(module, "rewrite_scope", None)))

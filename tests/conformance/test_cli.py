@@ -164,3 +164,31 @@ def test_bad_testdata_file_is_exit_2(tmp_path):
 def test_usage_error_type():
     with pytest.raises(UsageError):
         validate(ConformOptions(base_url="not a url"), load_contract())
+
+
+def test_testdata_environments_pick_the_target_and_read_the_token_from_env(tmp_path, monkeypatch):
+    from conformance.testdata import load_testdata
+
+    monkeypatch.setenv("NDT_TEST_STG_TOKEN", "secret-token")
+    data = tmp_path / "envs.yaml"
+    data.write_text(
+        "environments:\n"
+        f"  staging:\n    baseUrl: {STAGING}\n    tokenEnv: NDT_TEST_STG_TOKEN\n    customerIds: ['0003911000000000009']\n"
+        "  other:\n    baseUrl: http://127.0.0.1:9\n    customerIds: ['0003911000000000002']\n"
+    )
+    chosen = load_testdata(data, STAGING + "/")
+    assert chosen.customer_ids == ("0003911000000000009",) and chosen.token == "secret-token"
+    assert chosen.source.endswith("[staging]")
+    with pytest.raises(UsageError, match="no environment has baseUrl"):
+        load_testdata(data, "http://127.0.0.1:1")
+
+
+def test_the_shipped_testdata_example_is_valid(monkeypatch):
+    from pathlib import Path
+
+    from conformance.testdata import load_testdata
+
+    example = Path(__file__).resolve().parents[2] / "examples/conformance/testdata.yaml"
+    monkeypatch.setenv("NDT_STG_CUSTOMER_TOKEN", "t")
+    assert load_testdata(example, STAGING).customer_ids
+    assert load_testdata(example, "http://127.0.0.1:8080").search_filters

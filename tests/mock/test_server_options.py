@@ -78,3 +78,24 @@ def test_missing_dataset_folder_is_a_clear_error(tmp_path):
         and "no such file" in result.stderr
         and "Traceback" not in result.stderr
     )
+
+
+def test_cors_origin_restricts_browsers_to_the_listed_origins():
+    server = start_mock("--cors-origin", "http://app.example:5173")
+    try:
+        preflight = {
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,api-version",
+        }
+        allowed = httpx.options(
+            f"{server.url}/customers/search",
+            headers={"Origin": "http://app.example:5173", **preflight},
+        )
+        assert allowed.status_code == 200
+        assert allowed.headers["access-control-allow-origin"] == "http://app.example:5173"
+        refused = httpx.options(
+            f"{server.url}/customers/search", headers={"Origin": "http://evil.example", **preflight}
+        )
+        assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
+    finally:
+        stop(server)
