@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from connexion import AsyncApp, ConnexionMiddleware
+from connexion import AsyncApp
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
@@ -187,6 +187,3 @@ def create_app(contract: Contract, dataset: Dataset, settings: Settings) -> Asyn
     for error in (ProblemException, HTTPException, Exception):
         app.add_error_handler(error, handle)
     return app
-
-
-__all__ = ["ConnexionMiddleware", "create_app"]

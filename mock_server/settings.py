@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED
@@ -25,7 +25,6 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     journal_size: int = 500
     spec: Path | None = None
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def uses_default_dataset(self) -> bool:

@@ -36,12 +36,6 @@ def write_junit(result: RunResult, path: Path) -> None:
         case = ET.SubElement(suite, "testcase", {"classname": "conformance", "name": "run"})
         ET.SubElement(case, "error", {"message": error[:200]}).text = error
     path.parent.mkdir(parents=True, exist_ok=True)
-    ET.ElementTree(
-        ET.Element(
-            "testsuites",
-            {},
-        )
-    ).getroot().append(suite)
     tree = ET.ElementTree(suite)
     ET.indent(tree)
     tree.write(path, encoding="utf-8", xml_declaration=True)
