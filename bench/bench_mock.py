@@ -10,6 +10,7 @@ RSS with 100,000 customers. Installs wrk (apt) and Prism (npm, into bench/.prism
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -116,6 +117,16 @@ def wrk(binary: str, url: str, *, post: str | None, duration: int, connections: 
     return Figure(rps, p99)
 
 
+@contextlib.contextmanager
+def serving(cmd: list[str], ready_url: str, timeout: float = 60):
+    """A server process for the length of the block; yields (process, seconds to first 200)."""
+    process = start(cmd)
+    try:
+        yield process, wait_for(ready_url, timeout)
+    finally:
+        stop(process)
+
+
 def rss_mb(pid: int) -> float:
     total = 0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -159,28 +170,25 @@ def main() -> None:
     python = sys.executable
     results: dict[str, dict[str, Figure]] = {}
 
-    port = free_port()
-    launched = time.perf_counter()
-    mock = start([python, "-m", "ndt_contract.cli", "mock", "--port", str(port)])
-    first_200 = wait_for(f"http://127.0.0.1:{port}/customers/{AMELIA.customer_id}")
-    del launched
-    try:
-        results["mock"] = measure(
-            binary, f"http://127.0.0.1:{port}", args.duration, args.connections
-        )
-    finally:
-        stop(mock)
+    def url(port: int, path: str = f"/customers/{AMELIA.customer_id}") -> str:
+        return f"http://127.0.0.1:{port}{path}"
+
+    def bench(name: str, cmd: list[str], port: int, ready: str) -> float:
+        with serving(cmd, ready) as (_, startup):
+            results[name] = measure(binary, url(port, ""), args.duration, args.connections)
+        return startup
 
     port = free_port()
-    bare = start([python, str(HERE / "bare_starlette.py"), str(port)])
-    try:
-        wait_for(f"http://127.0.0.1:{port}/heartbeat")
-        results["starlette"] = measure(
-            binary, f"http://127.0.0.1:{port}", args.duration, args.connections
-        )
-    finally:
-        stop(bare)
-
+    first_200 = bench(
+        "mock", [python, "-m", "ndt_contract.cli", "mock", "--port", str(port)], port, url(port)
+    )
+    port = free_port()
+    bench(
+        "starlette",
+        [python, str(HERE / "bare_starlette.py"), str(port)],
+        port,
+        url(port, "/heartbeat"),
+    )
     if not args.skip_prism:
         prism = ensure_prism()
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as spec_file:
@@ -188,35 +196,43 @@ def main() -> None:
             spec["servers"] = [{"url": "/"}]
             json.dump(spec, spec_file)
         port = free_port()
-        process = start(
-            [str(prism), "mock", "-h", "127.0.0.1", "-p", str(port), "-v", "silent", spec_file.name]
-        )
         try:
-            wait_for(f"http://127.0.0.1:{port}/customers/{AMELIA.customer_id}")
-            results["prism"] = measure(
-                binary, f"http://127.0.0.1:{port}", args.duration, args.connections
-            )
+            cmd = [
+                str(prism),
+                "mock",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-v",
+                "silent",
+                spec_file.name,
+            ]
+            bench("prism", cmd, port, url(port))
         finally:
-            stop(process)
             os.unlink(spec_file.name)
 
     # Search p99 at 1,000 and 100,000 customers, and memory at 100,000.
     port = free_port()
-    big = start(
-        [python, "-m", "ndt_contract.cli", "mock", "--port", str(port), "--customers", "100000"]
-    )
-    try:
-        big_start = wait_for(f"http://127.0.0.1:{port}/customers/{AMELIA.customer_id}", timeout=120)
+    big_cmd = [
+        python,
+        "-m",
+        "ndt_contract.cli",
+        "mock",
+        "--port",
+        str(port),
+        "--customers",
+        "100000",
+    ]
+    with serving(big_cmd, url(port), timeout=120) as (big, big_start):
         big_search = wrk(
             binary,
-            f"http://127.0.0.1:{port}/customers/search",
+            url(port, "/customers/search"),
             post=SEARCH_BODY,
             duration=args.duration,
             connections=args.connections,
         )
         big_rss = rss_mb(big.pid)
-    finally:
-        stop(big)
 
     print(f"\n{'server':<10} {'operation':<16} {'req/s':>9} {'p99 ms':>8}")
     for server, figures in results.items():
