@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -10,6 +11,9 @@ from ndt_contract import Contract
 
 ALL_PHASES = ("examples", "coverage", "fuzzing", "stateful")
 PRODUCTION_RATE_LIMIT = "2/s"
+# A safety net beside the spec's servers: a replacement document that words its server list
+# differently must not open production to fuzzing.
+KNOWN_PRODUCTION_HOSTS = frozenset({"dapi.newdaytechnology.net"})
 
 
 class UsageError(Exception):
@@ -63,14 +67,21 @@ def validate(options: ConformOptions, contract: Contract) -> ConformOptions:
     for path in (options.cert, options.key, options.testdata):
         if path is not None and not path.is_file():
             raise UsageError(f"{path}: no such file")
+    if options.rate_limit is not None and not re.fullmatch(
+        r"[1-9][0-9]*/(s|m|h)", options.rate_limit
+    ):
+        raise UsageError(
+            f"--rate-limit {options.rate_limit!r}: expected requests per unit, e.g. 10/s, 300/m"
+        )
     if options.max_examples < 1 or options.workers < 1:
         raise UsageError("--max-examples and --workers must be at least 1")
 
     production = {_normalise(url) for url in contract.production_urls()}
     target = _normalise(options.base_url)
-    if any(
+    is_production = (parts.hostname or "").lower() in KNOWN_PRODUCTION_HOSTS or any(
         target == p or target.startswith(p + "/") or p.startswith(target + "/") for p in production
-    ):
+    )
+    if is_production:
         if not options.allow_production:
             raise UsageError(
                 f"{options.base_url} is the production server; refusing to fuzz it "

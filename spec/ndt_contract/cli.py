@@ -8,6 +8,8 @@ import sys
 import warnings
 from collections.abc import Sequence
 
+from ndt_contract.loader import ContractError
+
 # subcommand -> (module with `add_arguments(parser)` and `run(args) -> int`, help)
 SUBCOMMANDS = {
     "mock": ("mock_server.cli", "serve the Customer API mock"),
@@ -37,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     module = importlib.import_module(SUBCOMMANDS[args.command][0])
     try:
         return module.run(args)
+    except ContractError as exc:  # a --spec that does not resolve, for any subcommand
+        print(f"ndt-customer {args.command}: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -15,7 +15,6 @@ from types import MappingProxyType
 from typing import Any
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-PRODUCTION_SERVER_DESCRIPTION = "NDT Production"
 
 
 class ContractError(Exception):
@@ -82,11 +81,8 @@ class Contract:
         return list(self.document.get("servers", []))
 
     def production_urls(self) -> list[str]:
-        return [
-            s["url"]
-            for s in self.servers()
-            if s.get("description") == PRODUCTION_SERVER_DESCRIPTION
-        ]
+        """Servers the document calls production (any description mentioning it)."""
+        return [s["url"] for s in self.servers() if "prod" in str(s.get("description", "")).lower()]
 
     def to_dict(self) -> dict[str, Any]:
         """A mutable deep copy, for libraries that write into the document they are given."""

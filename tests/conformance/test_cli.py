@@ -192,3 +192,14 @@ def test_the_shipped_testdata_example_is_valid(monkeypatch):
     monkeypatch.setenv("NDT_STG_CUSTOMER_TOKEN", "t")
     assert load_testdata(example, STAGING).customer_ids
     assert load_testdata(example, "http://127.0.0.1:8080").search_filters
+
+
+def test_production_host_is_refused_even_if_the_spec_stops_naming_it():
+    from ndt_contract.loader import Contract
+
+    contract = load_contract()
+    renamed = dict(contract.document, servers=[{"url": PRODUCTION, "description": "Live"}])
+    other = Contract(renamed, contract.source, contract.operations)
+    assert other.production_urls() == []
+    with pytest.raises(UsageError, match="production server"):
+        validate(ConformOptions(base_url=PRODUCTION), other)

@@ -48,6 +48,7 @@ def test_bad_options_are_refused_clearly():
     import sys
 
     for args, message in (
+        (["--spec", "/nonexistent/openapi.yaml"], "no such file"),
         (["--latency", "fast"], "expected MS or MIN-MAX"),
         (["--error-rate", "2"], "outside 0..1"),
         (["--workers", "0"], "at least 1"),
