@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import pytest
 class LiveServer:
     url: str
     process: subprocess.Popen
+    output: list[str]  # what the server printed, for debugging a failure
 
     def client(self, **kwargs) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=10, **kwargs)
@@ -43,7 +45,9 @@ def start_mock(
         lines.append(line)
         match = re.search(r"on (http://127\.0\.0\.1:\d+)", line)
         if match:
-            server = LiveServer(match.group(1), process)
+            server = LiveServer(match.group(1), process, lines)
+            # Keep draining the server's output, or a full pipe would one day block it.
+            threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
             wait_ready(server.url)
             return server
     process.kill()

@@ -39,3 +39,13 @@ def test_pytest_entry_runs_the_same_suite(monkeypatch):
     with ThreadedServer(real_app()) as server:
         monkeypatch.setenv("NDT_TEST_URL", server.url)
         conformance_test(base_url_env="NDT_TEST_URL", max_examples=3, phases=("examples",))()
+
+
+def test_same_seed_same_cases():
+    options = ConformOptions(base_url="", max_examples=4, seed=11, phases=("examples", "fuzzing"))
+    counts = []
+    with ThreadedServer(real_app()) as server:
+        for _ in range(2):
+            result = run_conformance(ConformOptions(**{**options.__dict__, "base_url": server.url}))
+            counts.append({label: op.cases for label, op in result.operations.items()})
+    assert counts[0] == counts[1] and sum(counts[0].values()) > 0
