@@ -25,17 +25,23 @@ from mock_server.state import MockState
 
 ADMIN_PREFIX = "/__admin"
 HEALTH_PATHS = ("/heartbeat", "/healthcheck")
+SPEC_PATH = "/openapi.json"  # the contract itself, not connexion's working copy of it
+OUTSIDE_CONTRACT = frozenset({*HEALTH_PATHS, SPEC_PATH, ADMIN_PREFIX})
 MAX_ADMIN_BODY = 256 * 1024
 
 
 def is_admin_path(path: str) -> bool:
-    return path in HEALTH_PATHS or path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+    return path in OUTSIDE_CONTRACT or path.startswith(ADMIN_PREFIX + "/")
 
 
 class AdminApp:
     def __init__(self, state: MockState, catalogue: ProblemCatalogue) -> None:
         self.state = state
         self.catalogue = catalogue
+        document = state.contract.to_dict()
+        mock = {"url": "/", "description": "This mock (ndt-customer mock)"}
+        document["servers"] = [mock, *(s for s in document.get("servers", []) if s["url"] != "/")]
+        self.spec_bytes = json.dumps(document).encode()
         self.profile_validator = OAS30Validator(
             state.contract.schema("CustomerProfile"), format_checker=oas30_format_checker
         )
@@ -55,6 +61,7 @@ class AdminApp:
         routes = {
             ("GET", "/heartbeat"): self._heartbeat,
             ("GET", "/healthcheck"): self._healthcheck,
+            ("GET", SPEC_PATH): self._spec,
             ("POST", f"{ADMIN_PREFIX}/reset"): self._reset,
             ("GET", f"{ADMIN_PREFIX}/journal"): self._journal,
             ("GET", f"{ADMIN_PREFIX}/personas"): self._personas,
@@ -79,6 +86,9 @@ class AdminApp:
         if any(path == p for p in known):
             raise ApiProblem(405, f"{method} is not allowed on {path}.")
         raise ApiProblem(404, f"No admin route {path}; routes: {', '.join(sorted(known))}.")
+
+    async def _spec(self, send: Send, _query: dict) -> None:
+        await send_response(send, 200, self.spec_bytes)
 
     async def _heartbeat(self, send: Send, _query: dict) -> None:
         await send_json(send, 200, {"status": "ok"})

@@ -254,6 +254,13 @@ def test_admin_routes_are_not_in_the_public_spec(api):
     assert not any("__admin" in path for path in api.get("/openapi.json").json()["paths"])
 
 
+def test_openapi_json_is_the_contract_with_the_mock_as_first_server(api):
+    served = api.get("/openapi.json")
+    assert served.status_code == 200 and "x-bearerInfoFunc" not in served.text
+    servers = [s["url"] for s in served.json()["servers"]]
+    assert servers[0] == "/" and "https://dapi.stg-newdaytechnology.net/customer-service" in servers
+
+
 def test_persona_ids_are_bookmarkable(mock):
     for p in PERSONAS:
         assert httpx.get(f"{mock.url}/customers/{p.customer_id}").json()["id"] == p.customer_id
