@@ -20,16 +20,6 @@ NO_DETAILS_STATUS = "Applicant"
 PROFILE_OPERATIONS = ("GetCustomer", "GetCustomerByAccessToken")
 RETRY_STATUSES = (429, 503)
 
-CHECK_NAMES = (
-    "search_results_match_filter",
-    "search_result_fetches_same_customer",
-    "no_customer_details_consistent",
-    "api_version_header",
-    "problem_details",
-    "client_session_id_echoed",
-    "retry_after_header",
-)
-
 
 class ContractViolation(Failure):
     code = "NDT"

@@ -62,7 +62,7 @@ def validate(options: ConformOptions, contract: Contract) -> ConformOptions:
         raise UsageError(
             f"unknown phase {', '.join(sorted(bad_phases)) or '(none given)'}; known: {', '.join(ALL_PHASES)}"
         )
-    if (options.cert is None) != (options.key is None) and options.key is not None:
+    if options.key is not None and options.cert is None:
         raise UsageError("--key needs --cert")
     for path in (options.cert, options.key, options.testdata):
         if path is not None and not path.is_file():

@@ -6,6 +6,7 @@ The runner only produces a `RunResult`: redacted before it leaves this module, s
 
 from __future__ import annotations
 
+import json
 import shlex
 import time
 from collections.abc import Callable
@@ -64,11 +65,9 @@ class RunResult:
 
 
 def _client(options: ConformOptions) -> httpx.Client:
-    cert = (
-        (str(options.cert), str(options.key))
-        if options.cert and options.key
-        else (str(options.cert) if options.cert else None)
-    )
+    cert = None
+    if options.cert:
+        cert = (str(options.cert), str(options.key)) if options.key else str(options.cert)
     return httpx.Client(
         verify=options.tls_verify,
         cert=cert,
@@ -130,13 +129,37 @@ def _curl(request: Any, secrets: list[str], pii: set[str]) -> str:
         parts += ["-H", f"{name}: {value}"]
     body = body_json(request.body)
     if body is not None:
-        import json
-
         parts += ["-d", json.dumps(redact_json(body))]
     elif request.body:
         parts += ["-d", "[binary body redacted]"]
     parts.append(request.uri)
     return scrub(shlex.join(parts), pii, secrets)
+
+
+def _failure_record(
+    recorder: Any, case_id: str, node: Any, phase: str, secrets: list[str]
+) -> FailureRecord:
+    """One failed check, redacted: PII seen in the request or response is scrubbed everywhere."""
+    failure = node.failure_info.failure
+    interaction = recorder.interactions.get(case_id)
+    pii: set[str] = set()
+    status = None
+    curl = ""
+    if interaction is not None:
+        pii |= pii_values(body_json(interaction.request.body))
+        if interaction.response is not None:
+            status = interaction.response.status_code
+            pii |= pii_values(body_json(interaction.response.content))
+        curl = _curl(interaction.request, secrets, pii)
+    return FailureRecord(
+        recorder.cases[case_id].value.operation.label,
+        node.name,
+        scrub(failure.title, pii, secrets),
+        scrub(failure.message, pii, secrets),
+        status,
+        curl,
+        phase,
+    )
 
 
 def run_conformance(
@@ -180,35 +203,16 @@ def run_conformance(
                 for node in nodes:
                     if node.failure_info is None:
                         continue
-                    failure = node.failure_info.failure
-                    case = recorder.cases[case_id].value
-                    label = case.operation.label
-                    key = (label, node.name, failure.title)
+                    label = recorder.cases[case_id].value.operation.label
+                    key = (label, node.name, node.failure_info.failure.title)
                     if key in seen:
                         continue
                     seen.add(key)
-                    interaction = recorder.interactions.get(case_id)
-                    pii = set()
-                    status = None
-                    curl = ""
-                    if interaction is not None:
-                        pii |= pii_values(body_json(interaction.request.body))
-                        if interaction.response is not None:
-                            status = interaction.response.status_code
-                            pii |= pii_values(body_json(interaction.response.content))
-                        curl = _curl(interaction.request, secrets, pii)
-                    result.operations.setdefault(label, OperationStats(label)).failures += 1
-                    result.failures.append(
-                        FailureRecord(
-                            label,
-                            node.name,
-                            scrub(failure.title, pii, secrets),
-                            scrub(failure.message, pii, secrets),
-                            status,
-                            curl,
-                            str(event.phase.value),
-                        )
+                    record = _failure_record(
+                        recorder, case_id, node, str(event.phase.value), secrets
                     )
+                    result.operations.setdefault(label, OperationStats(label)).failures += 1
+                    result.failures.append(record)
                     if on_progress:
                         on_progress(f"FAIL {label}: {node.name}")
         elif isinstance(event, events.NonFatalError):

@@ -13,12 +13,10 @@ from ndt_fixtures import PERSONAS
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from starlette.types import Receive, Scope, Send
 
-from mock_server.asgi import send_json, send_response
+from mock_server.asgi import read_body, send_json, send_problem, send_response
 from mock_server.problems import (
-    TRACE_ID_SCOPE_KEY,
     ApiProblem,
     ProblemCatalogue,
-    render_problem,
     validation_problem,
 )
 from mock_server.state import MockState
@@ -50,10 +48,7 @@ class AdminApp:
         try:
             await self._route(scope, receive, send)
         except ApiProblem as error:
-            status, body, headers = render_problem(
-                self.catalogue, error, scope.get(TRACE_ID_SCOPE_KEY, "")
-            )
-            await send_response(send, status, body, headers)
+            await send_problem(send, self.catalogue, error, scope)
 
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         method, path = scope["method"], scope["path"].rstrip("/") or "/"
@@ -144,16 +139,8 @@ class AdminApp:
 
 
 async def _read_json(receive: Receive) -> Any:
-    chunks, size, more = [], 0, True
-    while more:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_ADMIN_BODY:
-            raise ApiProblem(413, f"The body is over {MAX_ADMIN_BODY} bytes.")
-        chunks.append(chunk)
-        more = message.get("more_body", False)
+    raw = await read_body(receive, MAX_ADMIN_BODY)
     try:
-        return json.loads(b"".join(chunks).decode("utf-8"))
+        return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise validation_problem({"body": [f"not a JSON document: {exc}"]}) from None

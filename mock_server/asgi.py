@@ -6,7 +6,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.types import Send
+from starlette.types import Receive, Send
+
+from mock_server.problems import TRACE_ID_SCOPE_KEY, ApiProblem, ProblemCatalogue, render_problem
 
 
 def header(scope: Mapping[str, Any], name: str) -> str | None:
@@ -26,6 +28,29 @@ async def send_response(
     raw.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
+
+
+async def send_problem(
+    send: Send, catalogue: ProblemCatalogue, problem: ApiProblem, scope: Mapping[str, Any]
+) -> None:
+    """Answer with `problem`, rendered by the catalogue under the request's traceId."""
+    await send_response(
+        send, *render_problem(catalogue, problem, scope.get(TRACE_ID_SCOPE_KEY, ""))
+    )
+
+
+async def read_body(receive: Receive, max_bytes: int | None = None) -> bytes:
+    """The whole request body; a 413 problem once it passes `max_bytes`."""
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if max_bytes is not None and size > max_bytes:
+            raise ApiProblem(413, f"The body is over {max_bytes} bytes.")
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
 
 
 async def send_json(

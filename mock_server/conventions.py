@@ -13,16 +13,10 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.asgi import header, send_response
+from mock_server.asgi import header, send_problem
 from mock_server.faults import FaultInjector
 from mock_server.journal import Journal
-from mock_server.problems import (
-    TRACE_ID_SCOPE_KEY,
-    ApiProblem,
-    ProblemCatalogue,
-    new_trace_id,
-    render_problem,
-)
+from mock_server.problems import TRACE_ID_SCOPE_KEY, ApiProblem, ProblemCatalogue, new_trace_id
 
 API_VERSION = "1.0"
 
@@ -83,8 +77,7 @@ class ConventionsMiddleware:
             await send(message)
 
         async def problem(error: ApiProblem) -> None:
-            status, body, headers = render_problem(self.catalogue, error, trace_id)
-            await send_response(stamped_send, status, body, headers)
+            await send_problem(stamped_send, self.catalogue, error, scope)
 
         path = scope.get("path", "")
         try:
@@ -103,7 +96,7 @@ class ConventionsMiddleware:
                 return
             length = header(scope, "content-length")
             if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-                await problem(ApiProblem(413, f"The body is over {self.max_body_bytes} bytes."))
+                await problem(_BodyTooLarge(self.max_body_bytes))
                 return
             if self.faults.active and path.startswith(self.api_prefixes):
                 await asyncio.sleep(self.faults.delay_seconds())

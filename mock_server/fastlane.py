@@ -21,13 +21,11 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server import customers
-from mock_server.asgi import send_response
+from mock_server.asgi import read_body, send_problem, send_response
 from mock_server.customers import Reply
 from mock_server.problems import (
-    TRACE_ID_SCOPE_KEY,
     ApiProblem,
     ProblemCatalogue,
-    render_problem,
     validation_problem,
 )
 from mock_server.state import MockState
@@ -62,7 +60,6 @@ class Route:
     parameters: dict[str, list[dict]]
     known_query: frozenset[str]
     body_schema: dict | None
-    body_required: bool
     run: Operation
 
 
@@ -91,7 +88,6 @@ def build_routes(
                 by_location,
                 frozenset(p["name"] for p in by_location.get("query", [])),
                 media.get("schema"),
-                bool(body.get("required")),
                 OPERATIONS[operation["operationId"]],
             )
             if route.pattern is None:
@@ -141,10 +137,7 @@ class FastLane:
         try:
             reply = await self._answer(route, path_params, headers, scope, receive)
         except ApiProblem as problem:
-            status, body, problem_headers = render_problem(
-                self.catalogue, problem, scope.get(TRACE_ID_SCOPE_KEY, "")
-            )
-            await send_response(send, status, body, problem_headers)
+            await send_problem(send, self.catalogue, problem, scope)
             return
         await send_response(
             send, reply.status, reply.body, {"Content-Type": "application/json", **reply.headers}
@@ -163,26 +156,15 @@ class FastLane:
             "header": headers,
             "query": QueryParams(scope["query_string"]),
         }
-        errors = parameter_errors(route.parameters, sources, known_query=set(route.known_query))
+        errors = parameter_errors(route.parameters, sources, known_query=route.known_query)
         if errors:
             raise validation_problem(errors)
         body = None
         if route.body_schema is not None:
-            raw = await _read_body(receive)
+            raw = await read_body(receive)  # the size limit is the conventions' receive wrapper
             require_json_content_type(headers.get("content-type"), bool(raw))
-            if not raw and route.body_required:
-                raise validation_problem({"body": ["a JSON request body is required"]})
-            body = parse_json_body(raw)
+            body = parse_json_body(raw)  # None when empty: body_errors reports it as required
             errors = body_errors(route.body_schema, body)
             if errors:
                 raise validation_problem(errors)
         return route.run(self.state, path_params, headers, body)
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks, more = [], True
-    while more:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        more = message.get("more_body", False)
-    return b"".join(chunks)

@@ -15,8 +15,8 @@ from typing import Any
 from ndt_contract import Operation
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server.asgi import header, send_response
-from mock_server.problems import TRACE_ID_SCOPE_KEY, ApiProblem, ProblemCatalogue, render_problem
+from mock_server.asgi import header, send_problem, send_response
+from mock_server.problems import ApiProblem, ProblemCatalogue
 
 MAX_DELAY_MS = 60_000
 _PAIR = re.compile(r"^\s*([A-Za-z-]+)\s*=\s*\"?([^\"]*)\"?\s*$")
@@ -130,11 +130,10 @@ class ScenarioMiddleware:
         if operation is None or not prefer:
             await self.app(scope, receive, send)
             return
-        trace_id = scope.get(TRACE_ID_SCOPE_KEY, "")
         try:
             scenario = parse_prefer(prefer, operation)
         except ApiProblem as error:
-            await send_response(send, *render_problem(self.catalogue, error, trace_id))
+            await send_problem(send, self.catalogue, error, scope)
             return
         if scenario.delay_ms:
             await asyncio.sleep(scenario.delay_ms / 1000)
@@ -146,7 +145,7 @@ class ScenarioMiddleware:
         name = scenario.example or next(iter(examples), None)
         if code >= 400:
             error = forced_problem(code, examples.get(name) if scenario.example else None)
-            await send_response(send, *render_problem(self.catalogue, error, trace_id))
+            await send_problem(send, self.catalogue, error, scope)
             return
         headers = {"Content-Type": "application/json"}
         documented = (operation.response(code) or {}).get("headers") or {}

@@ -10,6 +10,7 @@ import json
 import typing as t
 from collections import defaultdict
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 
 import jsonschema_rs
 from connexion.lifecycle import ConnexionRequest
@@ -36,7 +37,7 @@ def parameter_errors(
     parameters: Mapping[str, list[dict]],
     sources: Mapping[str, Mapping[str, str]],
     *,
-    known_query: set[str] | None = None,
+    known_query: AbstractSet[str] | None = None,
 ) -> Errors:
     """Errors of every parameter; with `known_query`, undocumented query parameters too."""
     errors: Errors = defaultdict(list)

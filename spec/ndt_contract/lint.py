@@ -46,16 +46,12 @@ def pointer_get(document: Any, pointer: str) -> Any:
     return node
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Reads the same YAML; exists so syntax errors carry a mark."""
-
-
 def _load_files(root: Path) -> tuple[dict[Path, Any], list[Problem]]:
     loaded: dict[Path, Any] = {}
     problems: list[Problem] = []
     for path in sorted(root.rglob("*.yaml")):
         try:
-            loaded[path] = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+            loaded[path] = yaml.safe_load(path.read_text(encoding="utf-8"))
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark
             where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
