@@ -46,10 +46,19 @@ def pointer_get(document: Any, pointer: str) -> Any:
     return node
 
 
-def _load_files(root: Path) -> tuple[dict[Path, Any], list[Problem]]:
+def _load_files(spec_file: Path) -> tuple[dict[Path, Any], list[Problem]]:
+    """The root file and every file its `$ref`s reach, transitively; nothing else.
+
+    Following the reference graph (instead of globbing the folder) keeps a virtualenv, a
+    scratch copy or any other stray YAML beside the spec out of the report.
+    """
+    root = spec_file.parent
     loaded: dict[Path, Any] = {}
     problems: list[Problem] = []
-    for path in sorted(root.rglob("*.yaml")):
+    pending = [spec_file]
+    seen = {spec_file}
+    while pending:
+        path = pending.pop()
         try:
             loaded[path] = yaml.safe_load(path.read_text(encoding="utf-8"))
         except yaml.MarkedYAMLError as exc:
@@ -58,9 +67,19 @@ def _load_files(root: Path) -> tuple[dict[Path, Any], list[Problem]]:
             problems.append(
                 Problem(_rel(path, root), "", f"YAML syntax error at {where}: {exc.problem}")
             )
+            continue
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             problems.append(Problem(_rel(path, root), "", f"cannot read: {exc}"))
-    return loaded, problems
+            continue
+        for _, ref in _walk_refs(loaded[path]):
+            target_file = ref.partition("#")[0]
+            if not target_file or "://" in target_file:
+                continue
+            target = (path.parent / target_file).resolve()
+            if target not in seen and target.is_file():  # a missing file is check_refs' to report
+                seen.add(target)
+                pending.append(target)
+    return dict(sorted(loaded.items())), problems
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -188,7 +207,7 @@ def lint(spec_file: Path) -> list[Problem]:
     root = spec_file.parent
     if not spec_file.is_file():
         return [Problem(str(spec_file), "", "no such file")]
-    loaded, problems = _load_files(root)
+    loaded, problems = _load_files(spec_file)
     problems += check_refs(loaded, root)
     if problems:
         return sorted(problems)  # resolving would only restate these
