@@ -180,7 +180,7 @@ def main() -> None:
 
     port = free_port()
     first_200 = bench(
-        "mock", [python, "-m", "ndt_contract.cli", "mock", "--port", str(port)], port, url(port)
+        "mock", [python, "-m", "ndt_cli", "mock", "--port", str(port)], port, url(port)
     )
     port = free_port()
     bench(
@@ -217,7 +217,7 @@ def main() -> None:
     big_cmd = [
         python,
         "-m",
-        "ndt_contract.cli",
+        "ndt_cli",
         "mock",
         "--port",
         str(port),

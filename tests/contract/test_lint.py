@@ -38,7 +38,7 @@ def test_the_spec_lints_clean():
 
 def test_cli_exits_0_on_the_spec():
     out = subprocess.run(
-        [sys.executable, "-m", "ndt_contract.cli", "lint"], capture_output=True, text=True
+        [sys.executable, "-m", "ndt_cli", "lint"], capture_output=True, text=True
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "clean" in out.stdout
@@ -109,7 +109,7 @@ def test_cli_exits_1_with_one_line_per_problem(spec_copy: Path):
         [
             sys.executable,
             "-m",
-            "ndt_contract.cli",
+            "ndt_cli",
             "lint",
             "--spec",
             str(spec_copy / "openapi.yaml"),
