@@ -37,6 +37,12 @@ def _lint() -> ModuleType:
     return lint_cli
 
 
+def _diff() -> ModuleType:
+    from ndt_contract import diff_cli
+
+    return diff_cli
+
+
 @dataclass(frozen=True)
 class Subcommand:
     name: str
@@ -90,6 +96,25 @@ SUBCOMMANDS: dict[str, Subcommand] = {
             _lint,
             ((0, "clean"), (1, "problems found (one line each)"), USAGE_ERROR),
             "ndt-customer lint --spec spec/openapi.yaml",
+        ),
+        Subcommand(
+            "diff",
+            "classify the changes between two contract versions (breaking, minor, patch)",
+            _diff,
+            (
+                (0, "no breaking change, or info.version has a major bump"),
+                (
+                    1,
+                    "a breaking change without a major bump (with --strict-version: any change "
+                    "info.version does not announce)",
+                ),
+                (
+                    2,
+                    "usage error: a version that is not a folder, file or git REF[:PATH], or "
+                    "does not resolve",
+                ),
+            ),
+            "ndt-customer diff main:spec spec --format markdown --output reports/diff.md",
         ),
     )
 }

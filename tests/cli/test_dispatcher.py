@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from ndt_cli.commands import SUBCOMMANDS
 from ndt_cli.main import build_parser, main
 from ndt_cli.parsing import HelpFormatter, suggestion, unknown_options

@@ -37,9 +37,7 @@ def test_the_spec_lints_clean():
 
 
 def test_cli_exits_0_on_the_spec():
-    out = subprocess.run(
-        [sys.executable, "-m", "ndt_cli", "lint"], capture_output=True, text=True
-    )
+    out = subprocess.run([sys.executable, "-m", "ndt_cli", "lint"], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "clean" in out.stdout
 
