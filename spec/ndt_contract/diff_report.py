@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from ndt_contract.diff import RULES, Change, DiffResult
+from ndt_contract.diff import DiffResult
+from ndt_contract.diff_rules import RULES, Change
 
 
 def _summary(result: DiffResult) -> str:

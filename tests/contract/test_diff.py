@@ -19,9 +19,11 @@ from typing import Any
 
 import pytest
 import yaml
-from ndt_contract.diff import RULES, check_version, diff_documents, parse_version, rule_level
+from ndt_contract.diff import diff_documents
 from ndt_contract.diff_report import render_junit, render_markdown, render_text
+from ndt_contract.diff_rules import RULES, Change, rule_level
 from ndt_contract.diff_sources import SourceError, load_version
+from ndt_contract.diff_version import check_version, parse_version
 from ndt_contract.loader import resolve, spec_root
 
 VE = "/paths/~1customers~1supported-formats~1email-address/post"
@@ -562,8 +564,6 @@ def test_rule_level(node, level):
 )
 def test_version_check(base, head, severity, ok):
     rule = {"breaking": "operation-removed", "minor": "operation-added", "patch": "example"}
-    from ndt_contract.diff import Change
-
     changes = [Change("/x", rule[severity], "m", "decision")] if severity else []
     verdict = check_version(base, head, changes)
     assert verdict.ok is ok
