@@ -66,7 +66,18 @@ class Bundle:
     """The bundled document and, for each named component, the file it came from."""
 
     document: dict[str, Any]
-    origins: dict[str, str] = field(default_factory=dict)  # "#/components/schemas/X" -> "file#/X"
+    # Bundle pointer -> "file#pointer" where it came from: each named component, and each part
+    # inlined from another file (a path item). Anything else came from the root file.
+    origins: dict[str, str] = field(default_factory=dict)
+    root: str = "openapi.yaml"
+
+    def locate(self, pointer: str) -> tuple[str, str]:
+        """(file, pointer in that file) of the node at a pointer of the *resolved* document.
+
+        Walks the bundle, following `$ref`s as the resolver did, so a rule found in a resolved
+        response schema is traced to the component file that states it.
+        """
+        return locate(self.document, self.origins, self.root, pointer)
 
 
 class _Bundler:
@@ -95,17 +106,21 @@ class _Bundler:
     def section_of(self, path: Path) -> str | None:
         return path.stem if path != self.root_file and path.stem in SECTIONS else None
 
-    def rewrite(self, node: Any, current: Path) -> Any:
+    def rewrite(self, node: Any, current: Path, at: str) -> Any:
+        """`node` of file `current`, bundled; `at` is where it lands in the bundle."""
         if isinstance(node, list):
-            return [self.rewrite(item, current) for item in node]
+            return [self.rewrite(item, current, f"{at}/{i}") for i, item in enumerate(node)]
         if not isinstance(node, dict):
             return node
         ref = node.get("$ref")
         if isinstance(ref, str):
-            return self.follow(ref, current)
-        return {key: self.rewrite(value, current) for key, value in node.items()}
+            return self.follow(ref, current, at)
+        return {
+            key: self.rewrite(value, current, f"{at}/{escape(str(key))}")
+            for key, value in node.items()
+        }
 
-    def follow(self, ref: str, current: Path) -> Any:
+    def follow(self, ref: str, current: Path, at: str) -> Any:
         file_part, _, pointer = ref.partition("#")
         target = (current.parent / file_part).resolve() if file_part else current
         if target == self.root_file:
@@ -125,8 +140,9 @@ class _Bundler:
         except KeyError:
             raise BundleError(f"{self.rel(current)}: $ref {ref!r}: nothing there") from None
         self.inlining.append(key)
+        self.origins[f"#{at}"] = f"{self.rel(target)}#{pointer}"
         try:
-            return self.rewrite(value, target)
+            return self.rewrite(value, target, at)
         finally:
             self.inlining.pop()
 
@@ -138,20 +154,20 @@ class _Bundler:
         self.origins[f"#/components/{section}/{escape(name)}"] = (
             f"{self.rel(source)}#/{escape(name)}"
         )
-        entries[name] = self.rewrite(data[name], source)
+        entries[name] = self.rewrite(data[name], source, f"/components/{section}/{escape(name)}")
 
     def run(self) -> Bundle:
         root = self.load(self.root_file)
         if not isinstance(root, dict):
             raise BundleError(f"{self.rel(self.root_file)}: not an OpenAPI document")
         document = {key: value for key, value in root.items() if key != "components"}
-        document = self.rewrite(document, self.root_file)
+        document = self.rewrite(document, self.root_file, "")
         own: dict[str, dict[str, Any]] = {}
         for section, entries in (root.get("components") or {}).items():
             for name, value in (entries or {}).items():
                 own.setdefault(section, {})[name] = self.alias_or_value(section, name, value)
         document["components"] = self.merge(own)
-        return Bundle(document, self.origins)
+        return Bundle(document, self.origins, self.root_file.name)
 
     def alias_or_value(self, section: str, name: str, value: Any) -> Any:
         """A root component that only points at the same-named entry of its section's file
@@ -166,7 +182,7 @@ class _Bundler:
             f"#/components/{section}/{escape(name)}",
             f"{self.rel(self.root_file)}#/components/{section}/{escape(name)}",
         )
-        return self.rewrite(value, self.root_file)
+        return self.rewrite(value, self.root_file, f"/components/{section}/{escape(name)}")
 
     def merge(self, own: dict[str, dict[str, Any]]) -> dict[str, Any]:
         """Root-declared components first, in the root's order, then the others in file order."""
@@ -202,3 +218,26 @@ def resolve_internal(document: Mapping[str, Any]) -> dict[str, Any]:
         return {key: walk(value, stack) for key, value in node.items()}
 
     return walk(dict(document), ())
+
+
+def locate(
+    document: Mapping[str, Any], origins: Mapping[str, str], root: str, pointer: str
+) -> tuple[str, str]:
+    """See `Bundle.locate`."""
+    node: Any = document
+    here = ""
+    for token in pointer_parts(pointer):
+        node = node[int(token)] if isinstance(node, list) else node[token]
+        here = f"{here}/{escape(token)}"
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            here = node["$ref"].removeprefix("#")
+            node = pointer_get(document, here)
+    prefix = here
+    while True:
+        origin = origins.get(f"#{prefix}")
+        if origin is not None:
+            file, _, inner = origin.partition("#")
+            return file, inner + here[len(prefix) :]
+        if not prefix:
+            return root, here
+        prefix = prefix.rsplit("/", 1)[0]

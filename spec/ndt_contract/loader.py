@@ -14,7 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ndt_contract.bundle import BundleError, bundle, resolve_internal
+from ndt_contract.bundle import BundleError, bundle, locate, resolve_internal
 from ndt_contract.evidence import SOURCES, enforced_profile
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -85,6 +85,10 @@ class Contract:
         """The enforced profile with some standard sources waived (a provider departs from them
         knowingly): a fresh copy, for one run."""
         return enforced_profile(self.document, waived)
+
+    def locate(self, pointer: str) -> tuple[str, str]:
+        """(file relative to spec/, pointer in that file) of a node of the resolved document."""
+        return locate(self.bundle, self.origins, self.source.name, pointer)
 
     @property
     def evidence_sources(self) -> Mapping[str, Mapping[str, Any]]:
