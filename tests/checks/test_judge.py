@@ -6,14 +6,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conformance.drift import DriftReport, apply_patch, build_patch
-from conformance.grading import Exchange, Outage, grade, outage
-from conformance.judge import Views, judge_response
 from ndt_contract import load_contract
 from ndt_contract.loader import spec_root
 from schemathesis.core.failures import Failure
 
 from checks.fake import AMELIA, VIEWS
+from conformance.drift import DriftReport, apply_patch, build_patch
+from conformance.grading import Exchange, Outage, grade, outage
+from conformance.judge import Views, judge_response
 
 PROFILE = "/customers/{customerId}"
 JSON = {"content-type": "application/json", "api-version": "1.0"}
@@ -35,7 +35,11 @@ def test_our_own_personas_and_both_provider_versions_are_clean():
 def test_a_known_type_broken_is_a_contract_failure_with_its_source():
     body = {**AMELIA.profile, "accounts": [{"accountNumber": 3915000000966364}]}
     (found,) = judge(200, JSON, body)
-    assert (found.level, found.rule, found.where) == ("known", "type", "components/schemas.yaml#/AccountNumber")
+    assert (found.level, found.rule, found.where) == (
+        "known",
+        "type",
+        "components/schemas.yaml#/AccountNumber",
+    )
     assert found.sources == ("provider.example",) and "3915000000966364" not in found.message
 
 
@@ -47,9 +51,17 @@ def test_the_values_wrapper_is_known():
 def test_a_decision_broken_is_drift_with_the_change_that_accepts_it():
     body = {k: v for k, v in AMELIA.profile.items() if k != "customerRef"}
     (found,) = judge(200, JSON, body)
-    assert (found.level, found.rule, found.where) == ("decision", "required/customerRef", "components/schemas.yaml#/CustomerProfile")
+    assert (found.level, found.rule, found.where) == (
+        "decision",
+        "required/customerRef",
+        "components/schemas.yaml#/CustomerProfile",
+    )
     (op,) = found.proposal
-    assert (op.file, op.op, op.path) == ("components/schemas.yaml", "remove", "/CustomerProfile/required/1")
+    assert (op.file, op.op, op.path) == (
+        "components/schemas.yaml",
+        "remove",
+        "/CustomerProfile/required/1",
+    )
 
 
 def test_a_null_where_our_reading_says_string_proposes_nullable():
@@ -65,7 +77,9 @@ def test_a_missing_standard_header_is_a_standard_failure_and_a_gateway_one_is_dr
     (found,) = judge(200, {"content-type": "application/json"}, AMELIA.profile)
     assert (found.level, found.rule) == ("standard", "header/Api-Version")
     throttled = {"type": "newday:generic:error:throttled", "title": "t", "traceId": "x"}
-    (found,) = judge(429, {"content-type": "application/problem+json", "retry-after": "5"}, throttled)
+    (found,) = judge(
+        429, {"content-type": "application/problem+json", "retry-after": "5"}, throttled
+    )
     assert found.level == "decision" and found.proposal[0].op == "remove"
 
 
@@ -79,7 +93,9 @@ def test_an_unknown_status_is_drift_and_204_breaks_the_standard():
 def test_media_type_known_for_profiles_and_ours_for_gateway_errors():
     (found,) = judge(200, {**JSON, "content-type": "text/plain"}, AMELIA.profile)
     assert (found.level, found.rule) == ("known", "content-type")
-    (found,) = judge(500, {"content-type": "text/html", "api-version": "1.0", "retry-after": "2"}, b"<p>")
+    (found,) = judge(
+        500, {"content-type": "text/html", "api-version": "1.0", "retry-after": "2"}, b"<p>"
+    )
     assert (found.level, found.rule) == ("standard", "content-type")
 
 
@@ -94,7 +110,12 @@ def test_problems_without_status_or_trace_id_are_drift_only():
     minimal = {"type": "newday:generic:error:missing", "title": "Not found"}
     (found,) = judge(404, PROBLEM, minimal)
     assert found.level == "decision" and found.rule == "required/traceId"
-    bad = {"type": "newday:generic:error:validation", "title": "t", "traceId": "x", "errors": {"a": "b"}}
+    bad = {
+        "type": "newday:generic:error:validation",
+        "title": "t",
+        "traceId": "x",
+        "errors": {"a": "b"},
+    }
     (found,) = judge(400, PROBLEM, bad, "post", "/customers/search")
     assert found.level == "standard"
 
@@ -135,10 +156,20 @@ def test_response_checks_are_judged_again_rule_by_rule():
     body = json.dumps({**AMELIA.profile, "accounts": [{"accountNumber": 1}]}).encode()
     (found,) = grade(VIEWS, "response_schema_conformance", failure(), exchange(200, JSON, body))
     assert found.level == "known"
-    assert grade(VIEWS, "response_schema_conformance", failure(), exchange(200, JSON, json.dumps(AMELIA.profile).encode())) == []
+    assert (
+        grade(
+            VIEWS,
+            "response_schema_conformance",
+            failure(),
+            exchange(200, JSON, json.dumps(AMELIA.profile).encode()),
+        )
+        == []
+    )
 
 
-@pytest.mark.parametrize("check", ["negative_data_rejection", "positive_data_acceptance", "unsupported_method"])
+@pytest.mark.parametrize(
+    "check", ["negative_data_rejection", "positive_data_acceptance", "unsupported_method"]
+)
 def test_what_the_target_accepts_is_drift(check):
     (found,) = grade(VIEWS, check, failure(), exchange(200, JSON))
     assert found.level == "decision"
@@ -170,13 +201,49 @@ def test_our_checks_carry_their_own_evidence():
 
 LEGITIMATE = [
     # (method, path, status, headers, body): what a correct provider may answer
-    ("get", PROFILE, 200, JSON, {k: v for k, v in AMELIA.profile.items() if k not in ("customerRef", "ssoId")}),
+    (
+        "get",
+        PROFILE,
+        200,
+        JSON,
+        {k: v for k, v in AMELIA.profile.items() if k not in ("customerRef", "ssoId")},
+    ),
     ("get", PROFILE, 200, JSON, {**AMELIA.profile, "id": "12345", "status": "Dormant"}),
     ("get", PROFILE, 404, PROBLEM, {"type": "newday:generic:error:missing", "title": "x"}),
     ("get", PROFILE, 409, PROBLEM, {"type": "newday:generic:error:conflict"}),
-    ("post", "/customers/search", 200, JSON, {"values": [{**AMELIA.profile, "addresses": [{"format": "Manual", "components": {"postcode": "n1c4da", "countryCode": "GB"}}]}]}),
-    ("post", "/customers/supported-formats/email-address", 429, {"content-type": "text/plain", "retry-after": "60"}, b"slow down"),
-    ("post", "/customers/supported-formats/phone-number", 200, JSON, {"verified": True, "score": 0.9}),
+    (
+        "post",
+        "/customers/search",
+        200,
+        JSON,
+        {
+            "values": [
+                {
+                    **AMELIA.profile,
+                    "addresses": [
+                        {
+                            "format": "Manual",
+                            "components": {"postcode": "n1c4da", "countryCode": "GB"},
+                        }
+                    ],
+                }
+            ]
+        },
+    ),
+    (
+        "post",
+        "/customers/supported-formats/email-address",
+        429,
+        {"content-type": "text/plain", "retry-after": "60"},
+        b"slow down",
+    ),
+    (
+        "post",
+        "/customers/supported-formats/phone-number",
+        200,
+        JSON,
+        {"verified": True, "score": 0.9},
+    ),
 ]
 
 
@@ -190,7 +257,9 @@ def judge_all(views):
 
 def test_legitimate_differences_are_drift_never_failures():
     found = judge_all(VIEWS)
-    assert found and all(not f.is_failure for _, f in found), [(f.rule, f.where) for _, f in found if f.is_failure]
+    assert found and all(not f.is_failure for _, f in found), [
+        (f.rule, f.where) for _, f in found if f.is_failure
+    ]
 
 
 def test_applying_the_drift_patch_leaves_no_drift(tmp_path: Path):
@@ -201,7 +270,11 @@ def test_applying_the_drift_patch_leaves_no_drift(tmp_path: Path):
     patch_file = tmp_path / "drift.json"
     report.write(patch_file)
     spec = tmp_path / "spec"
-    shutil.copytree(spec_root(), spec, ignore=shutil.ignore_patterns("*.py", "__pycache__", "ndt_contract", "_spec"))
+    shutil.copytree(
+        spec_root(),
+        spec,
+        ignore=shutil.ignore_patterns("*.py", "__pycache__", "ndt_contract", "_spec"),
+    )
     changed = apply_patch(spec, json.loads(patch_file.read_text()))
     assert changed
     patched = Views.of(load_contract(spec / "openapi.yaml"))
@@ -209,10 +282,16 @@ def test_applying_the_drift_patch_leaves_no_drift(tmp_path: Path):
 
 
 def test_the_patch_orders_removals_from_one_list_highest_first():
-    body = {k: v for k, v in AMELIA.profile.items() if k not in ("customerRef", "ssoId", "accounts")}
+    body = {
+        k: v for k, v in AMELIA.profile.items() if k not in ("customerRef", "ssoId", "accounts")
+    }
     patch = build_patch(judge(200, JSON, body))
     paths = [op["path"] for op in patch["files"]["components/schemas.yaml"]]
-    assert paths == ["/CustomerProfile/required/4", "/CustomerProfile/required/2", "/CustomerProfile/required/1"]
+    assert paths == [
+        "/CustomerProfile/required/4",
+        "/CustomerProfile/required/2",
+        "/CustomerProfile/required/1",
+    ]
 
 
 def test_a_patch_of_another_tool_or_outside_the_spec_is_refused(tmp_path: Path):
