@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ndt_contract.evidence import Level, Node, claims, level_of
+
 Severity = Literal["breaking", "minor", "patch"]
 SEVERITY_ORDER: dict[str, int] = {"breaking": 0, "minor": 1, "patch": 2}
-LEVEL_ORDER = ("known", "standard", "decision")
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ class Change:
     pointer: str
     rule: str
     message: str
-    evidence: str  # "known" | "standard" | "decision": the level of the spec rule touched
+    evidence: Level  # of the spec rule the change touches
     claim: str = ""  # the x-evidence rule name the level was read from
 
     @property
@@ -124,22 +125,10 @@ class Change:
         return RULES[self.rule].severity
 
 
-def rule_level(node: Any, rule: str, sources: Mapping[str, Any]) -> str:
-    """The evidence level of `rule` at `node`: its claimed source's level, else "decision".
-
-    Follows the briefing's x-evidence format: a node's `x-evidence` maps a rule to a source id
-    or a list of ids; a source's `level` is in the root `x-evidence-sources`. With several
-    sources the strongest level counts; an unknown source id proves nothing (lint reports it).
-    A local stand-in until `ndt_contract.evidence` lands; swap it for the lead's then.
-    """
-    claims = node.get("x-evidence") if isinstance(node, Mapping) else None
-    ids = claims.get(rule) if isinstance(claims, Mapping) else None
-    if ids is None:
+def rule_level(node: Any, rule: str, levels: Mapping[str, Level]) -> Level:
+    """The evidence level of `rule` at `node`: the strongest level among the sources its
+    `x-evidence` claims (`levels` is `evidence.source_levels(document)`), else "decision"."""
+    if not isinstance(node, Mapping):
         return "decision"
-    levels = []
-    for source_id in [ids] if isinstance(ids, str) else list(ids):
-        source = sources.get(source_id) if isinstance(sources, Mapping) else None
-        level = source.get("level") if isinstance(source, Mapping) else None
-        if level in LEVEL_ORDER:
-            levels.append(level)
-    return min(levels, key=LEVEL_ORDER.index) if levels else "decision"
+    claimed = claims(Node("", "schema", dict(node)))  # the node's kind does not change its claims
+    return level_of(claimed.get(rule, ()), levels)

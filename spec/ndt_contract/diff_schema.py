@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ndt_contract.diff_rules import Change, rule_level
+from ndt_contract.evidence import source_levels
 
 DOC_KEYS = frozenset(
     {"description", "summary", "title", "externalDocs", "contact", "license", "termsOfService"}
@@ -39,15 +40,12 @@ class SchemaDiffer:
 
     def __init__(self, base: Mapping[str, Any], head: Mapping[str, Any]) -> None:
         self.base, self.head = base, head
-        self.sources = {
-            "base": base.get("x-evidence-sources") or {},
-            "head": head.get("x-evidence-sources") or {},
-        }
+        self.levels = {"base": source_levels(base), "head": source_levels(head)}
         self.changes: list[Change] = []
 
     def add(self, pointer: str, rule: str, message: str, node: Any, claim: str, side: str) -> None:
         """Record a change; its evidence is the level of `claim` at `node` on that side."""
-        level = rule_level(node, claim, self.sources[side]) if claim else "decision"
+        level = rule_level(node, claim, self.levels[side]) if claim else "decision"
         self.changes.append(Change(pointer, rule, message, level, claim))
 
     def schema(self, b: Any, h: Any, p: str, direction: str) -> None:

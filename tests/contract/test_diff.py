@@ -24,6 +24,7 @@ from ndt_contract.diff_report import render_junit, render_markdown, render_text
 from ndt_contract.diff_rules import RULES, Change, rule_level
 from ndt_contract.diff_sources import SourceError, load_version
 from ndt_contract.diff_version import check_version, parse_version
+from ndt_contract.evidence import source_levels
 from ndt_contract.loader import resolve, spec_root
 
 VE = "/paths/~1customers~1supported-formats~1email-address/post"
@@ -152,9 +153,7 @@ def remove_retry_after(f):
 
 
 def add_response_header(f):
-    f["components/responses.yaml"]["Verification"]["headers"]["X-Cost"] = {
-        "schema": {"type": "integer"}
-    }
+    verify_email(f)["responses"]["200"]["headers"]["X-Cost"] = {"schema": {"type": "integer"}}
 
 
 def add_channel(required: bool):
@@ -224,7 +223,7 @@ def body_required(value: bool):
 
 
 def rename_response_media(f):
-    content = f["components/responses.yaml"]["Verification"]["content"]
+    content = verify_email(f)["responses"]["200"]["content"]
     content["application/vnd.newday+json"] = content.pop("application/json")
 
 
@@ -545,7 +544,8 @@ SOURCES = {"a": {"level": "known"}, "b": {"level": "standard"}, "c": {"level": "
     ],
 )
 def test_rule_level(node, level):
-    assert rule_level(node, "enum", SOURCES) == level
+    levels = source_levels({"x-evidence-sources": SOURCES})
+    assert rule_level(node, "enum", levels) == level
 
 
 @pytest.mark.parametrize(
@@ -634,7 +634,10 @@ def test_markdown_and_junit_outputs(pair, tmp_path):
     )
     assert out.returncode == 1
     text = report.read_text()
-    assert "| breaking | `status-removed` | `" + VE + "/responses/429` | decision |" in text
+    document = resolve(pair["base"] / "openapi.yaml")
+    operation = document["paths"]["/customers/supported-formats/email-address"]["post"]
+    level = rule_level(operation, "responses/429", source_levels(document))  # as the spec claims
+    assert f"| breaking | `status-removed` | `{VE}/responses/429` | {level} |" in text
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite.get("failures") == "2"  # the change and info.version
     failed = [c.get("name") for c in suite.iter("testcase") if c.find("failure") is not None]
