@@ -37,8 +37,26 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+# A GitHub comment holds at most 65,536 characters: rows past these caps are counted, not shown.
+MAX_ROWS = 150
+MAX_PATCH_ROWS = 50
+
+
+def _table(changes: list[Change], limit: int) -> list[str]:
+    lines = ["| severity | rule | where | evidence | change |", "|---|---|---|---|---|"]
+    for change in changes[:limit]:
+        lines.append(
+            f"| {change.severity} | `{change.rule}` | `{_cell(change.pointer)}` | "
+            f"{change.evidence} | {_cell(change.message)} |"
+        )
+    if len(changes) > limit:
+        lines += ["", f"... and {len(changes) - limit} more (the text or JUnit output has all)."]
+    return lines
+
+
 def render_markdown(result: DiffResult) -> str:
-    """A pull-request comment: verdict first, then one table row per change."""
+    """A pull-request comment: the verdict first, then breaking and minor changes in a table,
+    and descriptions, examples and annotations (patch) folded away."""
     mark = "✅" if result.version.ok else "❌"
     lines = [
         f"### Contract diff: `{result.base_label}` → `{result.head_label}`",
@@ -47,17 +65,14 @@ def render_markdown(result: DiffResult) -> str:
         "",
         f"{_summary(result)}.",
     ]
+    meaningful = [c for c in result.changes if c.severity != "patch"]
+    patches = [c for c in result.changes if c.severity == "patch"]
+    if meaningful:
+        lines += ["", *_table(meaningful, MAX_ROWS)]
+    if patches:
+        lines += ["", f"<details><summary>{len(patches)} patch change(s)</summary>", ""]
+        lines += [*_table(patches, MAX_PATCH_ROWS), "", "</details>"]
     if result.changes:
-        lines += [
-            "",
-            "| severity | rule | where | evidence | change |",
-            "|---|---|---|---|---|",
-        ]
-        for change in result.changes:
-            lines.append(
-                f"| {change.severity} | `{change.rule}` | `{_cell(change.pointer)}` | "
-                f"{change.evidence} | {_cell(change.message)} |"
-            )
         used = sorted({c.rule for c in result.changes})
         lines += ["", "<details><summary>Rules</summary>", ""]
         lines += [

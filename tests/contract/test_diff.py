@@ -698,3 +698,21 @@ def test_renderers_say_no_changes(real_base):
     assert "0 change(s)" in render_text(result)
     assert "| severity |" not in render_markdown(result)
     assert 'failures="0"' in render_junit(result)
+
+
+def test_markdown_fits_a_pull_request_comment():
+    """Hundreds of annotation changes (evidence added everywhere) fold away, capped."""
+    from ndt_contract.diff import DiffResult
+    from ndt_contract.diff_report import MAX_PATCH_ROWS, MAX_ROWS
+
+    many = [
+        Change(f"/paths/~1x/get/x-evidence/{i}", "annotation", "x", "decision") for i in range(700)
+    ]
+    breaking = [Change(f"/paths/~1y{i}/get", "operation-removed", "y", "known") for i in range(300)]
+    changes = tuple(breaking + many)
+    result = DiffResult("a", "b", changes, check_version("1.0", "1.0", changes))
+    text = render_markdown(result)
+    assert len(text) < 65_536
+    assert f"... and {300 - MAX_ROWS} more" in text
+    assert f"... and {700 - MAX_PATCH_ROWS} more" in text
+    assert "<details><summary>700 patch change(s)</summary>" in text
