@@ -12,6 +12,7 @@ rule it touches, read from the `x-evidence` claims of the side that holds that r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,31 +62,41 @@ class _Differ(SchemaDiffer):
                 self.generic(base.get(key), head.get(key), f"/components/{escape(key)}")
 
     def paths(self, base: Mapping, head: Mapping) -> None:
-        for path in union_keys(base, head):
-            b_item, h_item = base.get(path) or {}, head.get(path) or {}
+        """Paths pair up by template (`/customers/{id}` is `/customers/{customerId}`): renaming
+        a path parameter leaves every URL as it was."""
+        base_by, head_by = _by_template(base), _by_template(head)
+        for template in union_keys(base_by, head_by):
+            b_path, h_path = base_by.get(template), head_by.get(template)
+            path = h_path or b_path
+            b_item, h_item = base.get(b_path) or {}, head.get(h_path) or {}
             item_ptr = f"/paths/{escape(path)}"
             for method in HTTP_METHODS:
                 b_op, h_op = b_item.get(method), h_item.get(method)
                 ptr = f"{item_ptr}/{method}"
                 label = f"{method.upper()} {path}"
                 if b_op is not None and h_op is None:
+                    b_ptr = f"/paths/{escape(b_path)}/{method}"
                     self.add(
-                        ptr, "operation-removed", f"{label} removed", b_op, "operation", "base"
+                        b_ptr, "operation-removed", f"{label} removed", b_op, "operation", "base"
                     )
                 elif b_op is None and h_op is not None:
                     self.add(ptr, "operation-added", f"{label} added", h_op, "operation", "head")
                 elif b_op is not None:
-                    self.operation(b_item, h_item, b_op, h_op, ptr, label)
+                    self.operation(b_item, h_item, b_op, h_op, ptr, label, (b_path, h_path))
+            if b_path and h_path and b_path != h_path:
+                message = f"{b_path} -> {h_path}: the URLs are the same"
+                self.add(item_ptr, "path-parameter-renamed", message, None, "", "head")
             rest = set(union_keys(b_item, h_item)) - {*HTTP_METHODS, "parameters"}
             for key in sorted(rest):
                 self.generic(b_item.get(key), h_item.get(key), f"{item_ptr}/{escape(key)}")
 
     # --- an operation --------------------------------------------------------------------
-    def operation(self, b_item, h_item, b_op, h_op, ptr: str, label: str) -> None:
+    def operation(self, b_item, h_item, b_op, h_op, ptr: str, label: str, paths) -> None:
         item_ptr = ptr.rsplit("/", 1)[0]
+        b_path, h_path = paths  # the same template, perhaps with other parameter names
         self.parameters(
-            _parameters(b_item, b_op, ptr, item_ptr),
-            _parameters(h_item, h_op, ptr, item_ptr),
+            _parameters(b_item, b_op, ptr, item_ptr, b_path),
+            _parameters(h_item, h_op, ptr, item_ptr, h_path),
             label,
         )
         self.request_body(b_op.get("requestBody"), h_op.get("requestBody"), ptr, label)
@@ -97,9 +108,8 @@ class _Differ(SchemaDiffer):
 
     def parameters(self, base: dict, head: dict, label: str) -> None:
         for key in union_keys(base, head):
-            where, name = key
             (b_ptr, b), (h_ptr, h) = base.get(key, ("", None)), head.get(key, ("", None))
-            what = f"{label}: {where} parameter {name}"
+            what = f"{label}: {key[0]} parameter {(h or b).get('name', '')}"
             if h is None:
                 p = b_ptr
                 self.add(p, "request-element-removed", f"{what} removed", b, "parameter", "base")
@@ -237,21 +247,34 @@ def _get(document: Mapping, pointer: str) -> Any:
     return node
 
 
+_PATH_PARAMETER = re.compile(r"\{([^}]*)\}")
+
+
+def _by_template(paths: Mapping) -> dict[str, str]:
+    """Each path under its template with the parameter names blanked: `/a/{}`."""
+    return {_PATH_PARAMETER.sub("{}", path): path for path in paths}
+
+
 def _parameters(
-    item: Mapping, op: Mapping, op_ptr: str, item_ptr: str
+    item: Mapping, op: Mapping, op_ptr: str, item_ptr: str, path: str
 ) -> dict[tuple[str, str], tuple[str, Mapping]]:
-    """Effective parameters by (in, name) with their pointers: the operation's override the
-    path item's. Header names are case-insensitive, so they are compared lower-cased."""
+    """Effective parameters with their pointers: the operation's override the path item's.
+
+    Keyed by (in, name); header names compared lower-cased (HTTP ignores their case); path
+    parameters by their position in the template, so a renamed one is the same parameter."""
+    names = _PATH_PARAMETER.findall(path)
     found: dict[tuple[str, str], tuple[str, Mapping]] = {}
     for index, param in enumerate(item.get("parameters") or []):
-        found[_param_key(param)] = (f"{item_ptr}/parameters/{index}", param)
+        found[_param_key(param, names)] = (f"{item_ptr}/parameters/{index}", param)
     for index, param in enumerate(op.get("parameters") or []):
-        found[_param_key(param)] = (f"{op_ptr}/parameters/{index}", param)
+        found[_param_key(param, names)] = (f"{op_ptr}/parameters/{index}", param)
     return found
 
 
-def _param_key(param: Mapping) -> tuple[str, str]:
+def _param_key(param: Mapping, path_names: list[str]) -> tuple[str, str]:
     where, name = param.get("in", ""), param.get("name", "")
+    if where == "path" and name in path_names:
+        return where, f"#{path_names.index(name)}"
     return where, name.lower() if where == "header" else name
 
 

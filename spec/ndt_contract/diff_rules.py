@@ -104,6 +104,12 @@ RULES: dict[str, Rule] = {
         ),
         Rule("changed", "minor", "decision", "any other change of meaning"),
         Rule("documentation", "patch", "standard", "a description, summary or title changed"),
+        Rule(
+            "path-parameter-renamed",
+            "patch",
+            "decision",
+            "a path parameter was renamed: every URL is the same",
+        ),
         Rule("example", "patch", "standard", "an example changed"),
         Rule("annotation", "patch", "decision", "an x- annotation (evidence, assumption) changed"),
     )
