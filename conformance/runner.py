@@ -364,10 +364,17 @@ def _join_case(findings: list[Finding]) -> Finding:
 
 
 def _digest(request: Any) -> str:
+    """A fingerprint of one request as sent (method, URL, headers, body), never its content."""
     body = request.body or b""
     if isinstance(body, str):
         body = body.encode()
-    return hashlib.sha256(f"{request.method} {request.uri}\n".encode() + body).hexdigest()[:16]
+    headers = sorted(
+        (k.lower(), str(v))
+        for k, v in (request.headers or {}).items()
+        if k.lower() != "x-schemathesis-testcaseid"
+    )
+    head = f"{request.method} {request.uri}\n{headers}\n".encode()
+    return hashlib.sha256(head + body).hexdigest()[:16]
 
 
 def run_conformance(
