@@ -52,6 +52,12 @@ PHASE_TITLES = {
 OUTAGE_MASKED_CHECKS = frozenset(
     {"not_a_server_error", "positive_data_acceptance", "negative_data_rejection"}
 )
+# Checks that judge whether a status suits the request: moot when the status was asked for.
+FORCED_MASKED_CHECKS = OUTAGE_MASKED_CHECKS | {
+    "ignored_auth",
+    "ensure_resource_availability",
+    "use_after_free",
+}
 UNAVAILABLE_TYPE = "newday:generic:error:unavailable"
 MOCK_TOKEN_ENV = "NDT_TOKEN"
 OAUTH_TOKEN_ENV = "NDT_OAUTH_TOKEN"
@@ -460,6 +466,7 @@ def run_conformance(
     _install_ast_lock()
     started = time.perf_counter()
     raw: list[Finding] = []
+    samples: dict[str, Any] = {}
     with _private_hypothesis_storage(options):
         _run_engine(
             _schema(
@@ -476,7 +483,10 @@ def run_conformance(
             raw,
             redactor,
             on_progress,
+            samples,
         )
+        if is_mock and not result.stopped_early:
+            force_documented_statuses(samples, result, raw, redactor, on_progress)
     result.elapsed = time.perf_counter() - started
     result.findings = merge_findings(raw)
     if token_source is not None:
@@ -521,6 +531,7 @@ def _run_engine(
     raw: list[Finding],
     redactor: Redactor,
     on_progress: ProgressCallback | None,
+    samples: dict[str, Any],
 ) -> None:
     from schemathesis.engine import events, from_schema
 
@@ -537,7 +548,7 @@ def _run_engine(
             stream.stop()
         if isinstance(event, events.ScenarioFinished):
             phase = str(event.phase.value)
-            failed = _collect(event.recorder, phase, result, raw, redactor)
+            failed = _collect(event.recorder, phase, result, raw, redactor, samples)
             if not event.is_final:
                 done += 1
             if on_progress:
@@ -562,9 +573,15 @@ def _run_engine(
 
 
 def _collect(
-    recorder: Any, phase: str, result: RunResult, raw: list[Finding], redactor: Redactor
+    recorder: Any,
+    phase: str,
+    result: RunResult,
+    raw: list[Finding],
+    redactor: Redactor,
+    samples: dict[str, Any] | None = None,
 ) -> bool:
-    """Count cases and statuses of one scenario; turn its failed checks into findings."""
+    """Count cases and statuses of one scenario; turn its failed checks into findings.
+    `samples` keeps, per operation, one case the target answered with a 2xx."""
     failed = False
     for case_id, node in recorder.cases.items():
         label = node.value.operation.label
@@ -582,6 +599,8 @@ def _collect(
                 )
                 if response.status_code in (401, 404):
                     stats.auth_or_missing += 1
+                if samples is not None and 200 <= response.status_code < 300:
+                    samples.setdefault(label, node.value)
                 outage = is_outage(response, stats.documented)
                 if outage:
                     stats.outages += 1
@@ -606,3 +625,76 @@ def _collect(
             failed = True
             raw.append(_join_case(per_case))
     return failed
+
+
+def force_documented_statuses(
+    samples: dict[str, Any],
+    result: RunResult,
+    raw: list[Finding],
+    redactor: Redactor,
+    on_progress: ProgressCallback | None,
+) -> None:
+    """Against our mock only (it announced itself at /__admin/personas): reach each documented
+    status the run never saw by asking for it with `Prefer: code=N` on a request the mock
+    answered with a 2xx, and judge that response with the same checks as any other."""
+    from requests.structures import CaseInsensitiveDict
+    from schemathesis.checks import CheckContext, run_checks, run_checks_for
+    from schemathesis.engine.recorder import Interaction
+    from schemathesis.engine.recorder import Request as RecordedRequest
+
+    todo = [(label, status) for label, op in result.operations.items() for status in op.missed]
+    title = PHASE_TITLES["status-coverage"]
+    for done, (label, status) in enumerate(todo, start=1):
+        case = samples.get(label)
+        if case is None:
+            continue
+        stats = result.operations[label]
+        try:
+            response = case.call(headers={"Prefer": f"code={status}"})
+        except Exception as exc:  # a transport error: report it, keep going
+            result.errors.append(redactor.text(f"{label}: forcing {status}: {type(exc).__name__}"))
+            continue
+        stats.cases += 1
+        stats.responses += 1
+        stats.observed[response.status_code] = stats.observed.get(response.status_code, 0) + 1
+        if response.status_code == status:
+            stats.forced = (*stats.forced, status)
+        schema = case.operation.schema
+        ctx = CheckContext(
+            override=None,
+            auth=None,
+            headers=CaseInsensitiveDict(response.request.headers),
+            config=schema.config.checks_config_for(operation=case.operation, phase=None),
+            transport_kwargs=None,
+            response_checks=run_checks_for(schema).for_responses(),
+        )
+        broken: list[tuple[str, Any]] = []
+        passed: list[str] = []
+        run_checks(
+            case=case,
+            response=response,
+            ctx=ctx,
+            checks=list(ctx.internals.checks),
+            on_failure=lambda name, _collected, failure, into=broken: into.append((name, failure)),
+            on_success=lambda name, _case, into=passed: into.append(name),
+        )
+        stats.checks_run.update(passed)
+        interaction = Interaction(RecordedRequest.from_prepared_request(response.request), response)
+        per_case = [
+            to_finding(
+                name,
+                failure,
+                operation=label,
+                interaction=interaction,
+                phase="status-coverage",
+                redactor=redactor,
+            )
+            for name, failure in broken
+            if name not in FORCED_MASKED_CHECKS
+        ]
+        for name, _failure in broken:
+            stats.checks_run.add(name)
+        if per_case:
+            raw.append(_join_case(per_case))
+        if on_progress:
+            on_progress(Progress(title, done, len(todo), label, bool(per_case)))
