@@ -121,6 +121,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     auth.add_argument("--cert", type=Path, help="client certificate (PEM) for mutual TLS")
     auth.add_argument("--key", type=Path, help="client certificate key (PEM)")
     auth.add_argument(
+        "--ca-bundle",
+        type=Path,
+        metavar="PEM",
+        help="CA certificates to verify the target and token endpoint by (default: system CAs)",
+    )
+    auth.add_argument(
         "--insecure", action="store_true", help="do not verify the server's TLS certificate"
     )
     auth.add_argument(
@@ -222,6 +228,7 @@ def options_from_args(args: argparse.Namespace) -> ConformOptions:
         cert=args.cert,
         key=args.key,
         tls_verify=not args.insecure,
+        ca_bundle=args.ca_bundle,
         headers=parse_headers(args.header),
         token=token_from_env(args.token_env),
         token_env=args.token_env,

@@ -47,6 +47,7 @@ class ConformOptions:
     cert: Path | None = None
     key: Path | None = None
     tls_verify: bool = True
+    ca_bundle: Path | None = None  # CA certificates to verify the target (and token endpoint) by
     headers: dict[str, str] = field(default_factory=dict, repr=False)
     token: str | None = field(default=None, repr=False)
     token_env: str | None = None  # the variable `token` came from: reproductions refer to it
@@ -149,7 +150,7 @@ def validate(options: ConformOptions, contract: Contract) -> ConformOptions:
         )
     if options.key is not None and options.cert is None:
         raise UsageError("--key needs --cert")
-    for path in (options.cert, options.key, options.testdata, options.baseline):
+    for path in (options.cert, options.key, options.testdata, options.baseline, options.ca_bundle):
         if path is not None and not path.is_file():
             raise UsageError(f"{path}: no such file")
     if options.rate_limit is not None and not re.fullmatch(

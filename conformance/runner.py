@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import os
 import secrets
+import ssl
 import sys
 import tempfile
 import threading
@@ -148,13 +149,22 @@ def _warm_hypothesis() -> None:
     intervals_from_codec("utf-8")
 
 
-def _client(options: ConformOptions) -> httpx.Client:
-    cert = None
+def tls_context(options: ConformOptions) -> ssl.SSLContext:
+    """One TLS setup for the probe and the token endpoint: CA bundle, client certificate."""
+    context = ssl.create_default_context(
+        cafile=str(options.ca_bundle) if options.ca_bundle else None
+    )
+    if not options.tls_verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
     if options.cert:
-        cert = (str(options.cert), str(options.key)) if options.key else str(options.cert)
+        context.load_cert_chain(str(options.cert), str(options.key) if options.key else None)
+    return context
+
+
+def _client(options: ConformOptions) -> httpx.Client:
     return httpx.Client(
-        verify=options.tls_verify,
-        cert=cert,
+        verify=tls_context(options),
         timeout=options.request_timeout,
         headers=options.headers,
     )
@@ -228,7 +238,9 @@ def _schema(
         workers=options.workers,
         rate_limit=options.rate_limit,
         request_timeout=options.request_timeout,
-        tls_verify=options.tls_verify,
+        tls_verify=str(options.ca_bundle)
+        if options.ca_bundle and options.tls_verify
+        else options.tls_verify,
         request_cert=str(options.cert) if options.cert else None,
         request_cert_key=str(options.key) if options.key else None,
     )
