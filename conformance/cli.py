@@ -64,8 +64,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--workers",
         type=int,
         default=1,
-        help="operations tested in parallel threads (default 1); against a remote target with "
-        "network latency 2-4 is faster; on loopback the client's CPU is the limit",
+        help="operations tested in parallel threads during fuzzing and linked calls (default 1; "
+        "examples and boundary values always run on one: their generation is not thread-safe); "
+        "helps against a remote target's latency; on loopback the client's CPU is the limit",
     )
     run.add_argument("--rate-limit", help="e.g. 10/s for shared environments (default: none)")
     run.add_argument(

@@ -214,6 +214,22 @@ def plan_phases(options: ConformOptions, contract: Contract) -> tuple[tuple[str,
     return phases, notes
 
 
+# Phases whose generation shares caches between schemathesis' worker threads: with two
+# workers the coverage phase hung in about half the runs here (one thread looping in a
+# filtered regex draw), so these run on one worker and the rest on --workers.
+SINGLE_WORKER_PHASES = ("examples", "coverage")
+
+
+def engine_passes(phases: tuple[str, ...], workers: int) -> list[tuple[tuple[str, ...], int]]:
+    """The engine runs to make: all phases at once, or with several workers the
+    single-worker phases first, then the others in parallel."""
+    if workers <= 1:
+        return [(phases, 1)]
+    first = tuple(p for p in phases if p in SINGLE_WORKER_PHASES)
+    rest = tuple(p for p in phases if p not in SINGLE_WORKER_PHASES)
+    return [(group, n) for group, n in ((first, 1), (rest, workers)) if group]
+
+
 def _schema(
     contract: Contract,
     options: ConformOptions,
@@ -502,23 +518,26 @@ def run_conformance(
     raw: list[Finding] = []
     samples: dict[str, Any] = {}
     with _hypothesis_storage(options):
-        _run_engine(
-            _schema(
-                contract,
+        for pass_phases, workers in engine_passes(phases, options.workers):
+            if result.stopped_early:
+                break
+            _run_engine(
+                _schema(
+                    contract,
+                    replace(options, workers=workers),
+                    data,
+                    pass_phases,
+                    seed,
+                    current_token if token_source else None,
+                    token_source.invalidate if token_source else None,
+                ),
                 options,
-                data,
-                phases,
-                seed,
-                current_token if token_source else None,
-                token_source.invalidate if token_source else None,
-            ),
-            options,
-            result,
-            raw,
-            redactor,
-            on_progress,
-            samples,
-        )
+                result,
+                raw,
+                redactor,
+                on_progress,
+                samples,
+            )
         if is_mock and not result.stopped_early:
             force_documented_statuses(samples, result, raw, redactor, on_progress)
     result.elapsed = time.perf_counter() - started

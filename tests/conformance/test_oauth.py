@@ -146,9 +146,6 @@ class Servers:
         self.server.should_exit = True
         self.httpd.shutdown()
         self.httpd.server_close()
-        deadline = time.monotonic() + 10
-        while self.server.started and not self.server.should_exit and time.monotonic() < deadline:
-            time.sleep(0.02)
         self.sock.close()
 
 

@@ -38,6 +38,16 @@ def test_two_workers_finish_without_runtime_errors(mock):
     assert result.cases > 100 and result.workers == 2
 
 
+def test_examples_and_coverage_run_on_one_worker_the_rest_on_many():
+    from conformance.runner import engine_passes
+
+    phases = ("examples", "coverage", "fuzzing", "stateful")
+    assert engine_passes(phases, 1) == [(phases, 1)]
+    assert engine_passes(phases, 3) == [(("examples", "coverage"), 1), (("fuzzing", "stateful"), 3)]
+    assert engine_passes(("fuzzing",), 2) == [(("fuzzing",), 2)]
+    assert engine_passes(("coverage",), 2) == [(("coverage",), 1)]
+
+
 def test_one_operation_skips_linked_calls_with_a_note_not_an_error(tmp_path, mock):
     result = conform(
         "--base-url", mock.url, "--operation", "GetCustomer", "--max-examples", "3", cwd=tmp_path
