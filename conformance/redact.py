@@ -59,6 +59,11 @@ NOISE_HEADERS = frozenset(
 _QUOTED = re.compile(
     r"\"(?:[^\"\\\n]|\\.)*(?:\"|$)|(?<![A-Za-z0-9])'(?:[^'\\\n]|\\.)*(?:'|$)", re.M
 )
+# Quoted words that are protocol, not people: short codes, versions, media types, header lines.
+_TECHNICAL = re.compile(
+    r"[0-9.]{0,4}|[A-Za-z]{0,2}|true|false|null|None|[0-9]+(\.[0-9]+)*"
+    r"|[a-z]+/[A-Za-z0-9.+-]+(; ?charset=[A-Za-z0-9-]+)?|[A-Z][A-Za-z-]+: [0-9.]+"
+)
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
 EXAMPLE_KEYS = frozenset({"example", "examples", "x-examples", "default"})
 # Private-use characters mark a placeholder inside JSON text (json.dumps leaves them as they are).
@@ -267,7 +272,7 @@ class Redactor:
         return (
             value in self.vocabulary
             or value in self._safe_values
-            or re.fullmatch(r"[0-9.]{0,4}|[A-Za-z]{0,2}|true|false|null", value) is not None
+            or _TECHNICAL.fullmatch(value) is not None
         )
 
     # -- the private file ---------------------------------------------------------------

@@ -43,7 +43,7 @@ def _finding(finding: Finding) -> str:
         f"<p>Operations: {escape(', '.join(finding.operations))}. Seen {finding.count} time(s); "
         f"statuses {escape(', '.join(map(str, sorted(finding.statuses))) or 'none')}; "
         f"first in the {escape(finding.phase)} phase. Rule <code>{escape(finding.rule)}</code>.</p>"
-        f"<pre>{escape(finding.message)}</pre>"
+        + (f"<pre>{escape(finding.message)}</pre>" if finding.message.strip() else "")
         + (f"<p>The same response also broke:</p><ul>{also}</ul>" if also else "")
         + repro
         + "</div>"

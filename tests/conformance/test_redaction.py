@@ -214,6 +214,10 @@ def test_free_text_keeps_contract_words_and_replaces_every_other_quoted_value():
     assert "Amelia" not in text and "Zebediah" not in text and "Moh" not in text
     assert "'<PII_givenName>'" in text and "'integer'" in text and "'givenName'" in text
     assert "$NDT_TOKEN" in text and "abcdefghijk" not in text and "doesn't matter" in text
+    technical = redactor.text(
+        "came as 'text/plain; charset=utf-8', wanted 'Api-Version: 1.0' '2.10'"
+    )
+    assert technical == "came as 'text/plain; charset=utf-8', wanted 'Api-Version: 1.0' '2.10'"
 
 
 def test_no_redact_shows_pii_but_never_secrets():
