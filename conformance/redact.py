@@ -61,7 +61,7 @@ _QUOTED = re.compile(
 )
 # Quoted words that are protocol, not people: short codes, versions, media types, header lines.
 _TECHNICAL = re.compile(
-    r"[0-9.]{0,4}|[A-Za-z]{0,2}|true|false|null|None|[0-9]+(\.[0-9]+)*"
+    r"[0-9.]{0,4}|[A-Za-z]{0,2}|true|false|null|None|[0-9]{1,4}(\.[0-9]{1,4})*"
     r"|[a-z]+/[A-Za-z0-9.+-]+(; ?charset=[A-Za-z0-9-]+)?|[A-Z][A-Za-z-]+: [0-9.]+"
 )
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
