@@ -11,6 +11,7 @@ import ast
 import contextlib
 import hashlib
 import os
+import re
 import secrets
 import ssl
 import sys
@@ -64,10 +65,6 @@ UNAVAILABLE_TYPE = "newday:generic:error:unavailable"
 MOCK_TOKEN_ENV = "NDT_TOKEN"
 OAUTH_TOKEN_ENV = "NDT_OAUTH_TOKEN"
 TOKEN_URL_SECRET_ENV = "NDT_OAUTH_CLIENT_SECRET"
-
-
-class TargetUnreachable(UsageError):
-    """Kept for callers of the old API; unreachable targets are now a RunResult (exit 3)."""
 
 
 @dataclass(frozen=True)
@@ -376,8 +373,6 @@ def to_finding(
 
 
 def _env_refs(text: str) -> list[str]:
-    import re
-
     return re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", text)
 
 
