@@ -65,8 +65,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=1,
         help="operations tested in parallel threads during fuzzing and linked calls (default 1; "
-        "examples and boundary values always run on one: their generation is not thread-safe); "
-        "helps against a remote target's latency; on loopback the client's CPU is the limit",
+        "examples and boundary values always run on one: their generation is not thread-safe). "
+        "Against a remote target requests wait on the network and workers overlap them; against "
+        "the mock on loopback two workers measured no faster (bench/bench_conform.py): "
+        "generation is CPU-bound in one Python process",
     )
     run.add_argument("--rate-limit", help="e.g. 10/s for shared environments (default: none)")
     run.add_argument(
