@@ -28,7 +28,13 @@ from ndt_contract import Contract, load_contract
 
 from conformance import checks  # noqa: F401  (importing it registers our checks with schemathesis)
 from conformance.auth import OAuthTokenSource, TokenError
-from conformance.options import ConformOptions, UsageError, validate, without_userinfo
+from conformance.options import (
+    ALL_PHASES,
+    ConformOptions,
+    UsageError,
+    validate,
+    without_userinfo,
+)
 from conformance.redact import Redactor, body_json, vocabulary_of
 from conformance.report.baseline import apply_baseline, write_baseline
 from conformance.report.model import (
@@ -44,7 +50,7 @@ from conformance.testdata import TestData, apply_to_spec, discover_mock, load_te
 PHASE_TITLES = {
     "probing": "Probing the API",
     "schema_analysis": "Reading the contract",
-    "auth_bootstrap": "Signing in",
+    "auth_bootstrap": "Checking authentication",
     "examples": "Documented examples",
     "coverage": "Boundary and invalid values",
     "fuzzing": "Random valid requests",
@@ -617,6 +623,8 @@ def _run_engine(
             result.errors.append(redactor.text(f"fatal: {event.exception}"))
         elif isinstance(event, events.PhaseStarted) and on_progress:
             name = str(event.phase.name.value)
+            if name in ALL_PHASES and name not in result.phases:
+                continue  # schemathesis announces the phases it skips too
             on_progress(Progress(PHASE_TITLES.get(name, name), done, total, message="started"))
 
 

@@ -122,6 +122,8 @@ def render_summary(result: RunResult, *, colour: bool = False) -> str:
         seen = ",".join(str(s) for s in sorted(op.observed))
         missed = ",".join(str(s) for s in op.missed)
         cover = f"{seen or '-'} / {','.join(map(str, op.documented))}"
+        if op.forced:
+            cover += f"  (forced: {','.join(map(str, op.forced))})"
         if missed:
             cover += _paint(f"  (never: {missed})", YELLOW, colour)
         lines.append(f"{op.label:<48} {op.cases:>6} {failing:>5}  {cover}")

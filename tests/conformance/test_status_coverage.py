@@ -27,6 +27,7 @@ def test_the_mock_reaches_every_documented_status_when_asked():
     assert result.outages == {}
     summary = render_summary(result)
     assert "statuses seen / documented" in summary and "never:" not in summary
+    assert "(forced: " in summary
 
 
 class NotTheMock:
