@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from ndt_contract import Contract
 
@@ -14,6 +16,9 @@ PRODUCTION_RATE_LIMIT = "2/s"
 # A safety net beside the spec's servers: a replacement document that words its server list
 # differently must not open production to fuzzing.
 KNOWN_PRODUCTION_HOSTS = frozenset({"dapi.newdaytechnology.net"})
+# Dots that IDNA (RFC 3490 section 3.1) treats as label separators, besides the ASCII one.
+UNICODE_DOTS = ("\u3002", "\uff0e", "\uff61")
+DEFAULT_OUTAGE_THRESHOLD = 0.2
 
 
 class UsageError(Exception):
@@ -21,10 +26,20 @@ class UsageError(Exception):
 
 
 @dataclass(frozen=True)
+class OAuthSettings:
+    """OAuth2 client credentials: where to get a token; the client's id and secret stay in env."""
+
+    token_url: str
+    client_id_env: str
+    client_secret_env: str
+    scope: str | None = None
+
+
+@dataclass(frozen=True)
 class ConformOptions:
     base_url: str
     max_examples: int = 25
-    seed: int = 1
+    seed: int | None = None  # None: a fresh random seed, printed so the run can be replayed
     workers: int = 1
     rate_limit: str | None = None
     operations: tuple[str, ...] = ()
@@ -32,26 +47,97 @@ class ConformOptions:
     cert: Path | None = None
     key: Path | None = None
     tls_verify: bool = True
+    ca_bundle: Path | None = None  # CA certificates to verify the target (and token endpoint) by
     headers: dict[str, str] = field(default_factory=dict, repr=False)
     token: str | None = field(default=None, repr=False)
+    token_env: str | None = None  # the variable `token` came from: reproductions refer to it
+    oauth: OAuthSettings | None = None
     testdata: Path | None = None
     junit: Path | None = None
+    html: Path | None = None
     allow_production: bool = False
     max_response_time: float | None = None
     request_timeout: float = 10.0
+    max_time: float | None = None
+    include_checks: tuple[str, ...] = ()
+    exclude_checks: tuple[str, ...] = ()
+    baseline: Path | None = None
+    write_baseline: Path | None = None
+    strict: bool = False
+    require_coverage: bool = False
+    outage_threshold: float = DEFAULT_OUTAGE_THRESHOLD
+    redact: bool = True
+    pii_file: Path | None = None
+    hypothesis_database: Path | None = None  # None: examples are not stored between runs
     spec: Path | None = None
 
 
-def _normalise(url: str) -> str:
+def normalise_host(host: str) -> str:
+    """The host as DNS compares it: IDNA-encoded, lower case, Unicode dots and trailing dot gone."""
+    host = host.strip()
+    for dot in UNICODE_DOTS:
+        host = host.replace(dot, ".")
+    host = host.rstrip(".")
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return host.lower()
+    except ValueError:
+        pass
+    # Not a valid IDNA name: compared as given (it cannot equal a valid one).
+    with contextlib.suppress(UnicodeError):
+        host = host.encode("idna").decode("ascii")
+    return host.lower()
+
+
+def _host_and_path(url: str) -> tuple[str, str]:
     parts = urlsplit(url.strip())
-    return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}{parts.path.rstrip('/')}"
+    netloc = parts.netloc.rpartition("@")[2]  # userinfo never takes part
+    if netloc.startswith("["):
+        host = netloc[1 : netloc.find("]")] if "]" in netloc else netloc
+    else:
+        host = netloc.rsplit(":", 1)[0] if netloc.count(":") == 1 else netloc
+    path = re.sub(r"/+", "/", parts.path).rstrip("/").lower()
+    return normalise_host(host), path
+
+
+def without_userinfo(url: str) -> str:
+    """`url` with any `user:password@` removed: the form every report and message uses."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def is_production(url: str, contract: Contract) -> bool:
+    """Whether `url` points at production, however its host is spelled.
+
+    The host decides: a production host is production on any port and under any path.
+    """
+    host, _ = _host_and_path(url)
+    production_hosts = {_host_and_path(p)[0] for p in contract.production_urls()}
+    return host in KNOWN_PRODUCTION_HOSTS or host in production_hosts
 
 
 def validate(options: ConformOptions, contract: Contract) -> ConformOptions:
     """Check usage and apply the production guard; returns the options to run with."""
+    shown = without_userinfo(options.base_url)
     parts = urlsplit(options.base_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--base-url {options.base_url!r} is not an http(s) URL")
+    if parts.scheme not in ("http", "https") or not parts.netloc.rpartition("@")[2]:
+        raise UsageError(f"--base-url {shown!r} is not an http(s) URL")
+    if is_production(options.base_url, contract):
+        if not options.allow_production:
+            raise UsageError(
+                f"{shown} is the production server; refusing to fuzz it "
+                "(pass --allow-production to run the documented examples only, rate-limited)"
+            )
+        options = replace(
+            options, phases=("examples",), rate_limit=PRODUCTION_RATE_LIMIT, workers=1
+        )
+    if "@" in parts.netloc:
+        raise UsageError(
+            f"--base-url {shown}: credentials do not go in the URL (they would be logged); "
+            "use --token-env or --oauth-token-url"
+        )
     unknown = set(options.operations) - set(contract.operations)
     if unknown:
         raise UsageError(
@@ -64,7 +150,7 @@ def validate(options: ConformOptions, contract: Contract) -> ConformOptions:
         )
     if options.key is not None and options.cert is None:
         raise UsageError("--key needs --cert")
-    for path in (options.cert, options.key, options.testdata):
+    for path in (options.cert, options.key, options.testdata, options.baseline, options.ca_bundle):
         if path is not None and not path.is_file():
             raise UsageError(f"{path}: no such file")
     if options.rate_limit is not None and not re.fullmatch(
@@ -75,17 +161,22 @@ def validate(options: ConformOptions, contract: Contract) -> ConformOptions:
         )
     if options.max_examples < 1 or options.workers < 1:
         raise UsageError("--max-examples and --workers must be at least 1")
-
-    production = {_normalise(url) for url in contract.production_urls()}
-    target = _normalise(options.base_url)
-    is_production = (parts.hostname or "").lower() in KNOWN_PRODUCTION_HOSTS or any(
-        target == p or target.startswith(p + "/") or p.startswith(target + "/") for p in production
-    )
-    if is_production:
-        if not options.allow_production:
-            raise UsageError(
-                f"{options.base_url} is the production server; refusing to fuzz it "
-                "(pass --allow-production to run the documented examples only, rate-limited)"
-            )
-        return replace(options, phases=("examples",), rate_limit=PRODUCTION_RATE_LIMIT, workers=1)
+    if options.request_timeout <= 0 or (options.max_time is not None and options.max_time <= 0):
+        raise UsageError("--request-timeout and --max-time must be positive")
+    if not 0 <= options.outage_threshold <= 1:
+        raise UsageError("--outage-threshold is a fraction between 0 and 1")
+    if not options.redact and not is_loopback(options.base_url):
+        raise UsageError("--no-redact is allowed for loopback targets only (127.0.0.1, ::1)")
+    if options.token and options.oauth:
+        raise UsageError("choose one of --token-env and --oauth-token-url")
     return options
+
+
+def is_loopback(url: str) -> bool:
+    host, _ = _host_and_path(url)
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

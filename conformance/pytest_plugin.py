@@ -4,7 +4,9 @@
     from conformance.pytest_plugin import conformance_test
     test_customer_api = conformance_test(base_url_env="CUSTOMER_API_URL", max_examples=10)
 
-The test fails with the same redacted summary the CLI prints.
+The test fails with the same redacted summary the CLI prints. With no target configured it is
+skipped on a developer's machine but fails under CI (`CI` set): a pipeline that forgot to
+configure the target must not go green.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from conformance.options import ConformOptions
-from conformance.report.summary import render_summary
+from conformance.report.terminal import is_ci, render_summary
 from conformance.runner import run_conformance
 
 
@@ -26,7 +28,10 @@ def conformance_test(
 
         url = base_url or os.environ.get(base_url_env)
         if not url:
-            pytest.skip(f"set {base_url_env} to the API's base URL to run the conformance suite")
+            message = f"set {base_url_env} to the API's base URL to run the conformance suite"
+            if is_ci():
+                pytest.fail(f"CI is set but no target is configured: {message}", pytrace=False)
+            pytest.skip(message)
         result = run_conformance(ConformOptions(base_url=url, **options))
         assert result.passed, render_summary(result)
 

@@ -1,81 +1,322 @@
-"""Redaction before any reporter sees data: secrets and PII never reach a report or log line."""
+"""Redaction before any reporter sees data, so secrets and PII never reach a report or log line.
+
+- Secrets (tokens, client secrets) become shell references to the environment variable they
+  came from (`Authorization: Bearer ${NDT_TOKEN}`), so a reproduction runs as printed.
+- Every string value of a request or response body is PII unless its field is known to be safe
+  (ids, statuses, types): it becomes a placeholder named after its field (`${PII_givenName}`),
+  and the real values go to a private file only when asked (`--pii-file`).
+- Matching is by whole value: whole JSON values, whole URL path segments and query values,
+  whole quoted literals in messages, never substrings (a house number "12" leaves 127.0.0.1 be).
+- Free text (check messages) keeps only quoted literals the contract itself uses: any other
+  quoted value, even a truncated one, is replaced.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import re
-from collections.abc import Iterable, Mapping
+import shlex
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from conformance.auth import SECRET_HEADERS
 
 REDACTED = "[REDACTED]"
-PII_KEYS = {
-    "givenname",
-    "familyname",
-    "middlenames",
-    "title",
-    "salutation",
-    "suffix",
-    "dateofbirth",
-    "postcode",
-    "phonenumber",
-    "emailaddress",
-    "value",
-    "street",
-    "housenumber",
-    "housename",
-    "flatnumber",
-    "locality",
-    "townorcity",
-    "county",
-    "addressline1",
-    "addressline2",
-    "addressline3",
-    "addressline4",
-    "accountnumber",
-    "ssoid",
-}
+# Fields whose values are identifiers, states or types, never personal data.
+SAFE_KEYS = frozenset(
+    {
+        "id",
+        "customerid",
+        "customerref",
+        "status",
+        "type",
+        "traceid",
+        "verified",
+        "accounttype",
+        "addresstype",
+        "phonetype",
+        "emailtype",
+        "countrycode",
+        "currency",
+    }
+)
+# Request headers a reproduction does not need (curl sets its own).
+NOISE_HEADERS = frozenset(
+    {
+        "content-length",
+        "user-agent",
+        "accept-encoding",
+        "connection",
+        "accept",
+        "host",
+        "x-schemathesis-testcaseid",
+    }
+)
+_QUOTED = re.compile(
+    r"\"(?:[^\"\\\n]|\\.)*(?:\"|$)|(?<![A-Za-z0-9])'(?:[^'\\\n]|\\.)*(?:'|$)", re.M
+)
+# Quoted words that are protocol, not people: short codes, versions, media types, header lines.
+_TECHNICAL = re.compile(
+    r"[0-9.]{0,4}|[A-Za-z]{0,2}|true|false|null|None|[0-9]{1,4}(\.[0-9]{1,4})*"
+    r"|[a-z]+/[A-Za-z0-9.+-]+(; ?charset=[A-Za-z0-9-]+)?|[A-Z][A-Za-z-]+: [0-9.]+"
+)
+_BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
+EXAMPLE_KEYS = frozenset({"example", "examples", "x-examples", "default"})
+# Private-use characters mark a placeholder inside JSON text (json.dumps leaves them as they are).
+_VAR_SENTINEL = "\ue000{}\ue001"
+_SENTINEL_SPLIT = re.compile("\ue000([A-Za-z0-9_]+)\ue001")
 
 
-def redact_json(data: Any) -> Any:
-    if isinstance(data, Mapping):
-        return {
-            k: (REDACTED if k.lower() in PII_KEYS and v is not None else redact_json(v))
-            for k, v in data.items()
-        }
-    if isinstance(data, list):
-        return [redact_json(v) for v in data]
-    return data
+@dataclass(frozen=True)
+class Var:
+    """A reference to an environment variable in a shell command."""
+
+    name: str
 
 
-def pii_values(data: Any) -> set[str]:
-    """Every string under a PII key, to scrub from free text (messages quote values)."""
-    found: set[str] = set()
-    if isinstance(data, Mapping):
-        for key, value in data.items():
-            if key.lower() in PII_KEYS and isinstance(value, str) and len(value) >= 2:
-                found.add(value)
+Segment = str | Var
+
+
+def shell_word(segments: Iterable[Segment]) -> str:
+    """One shell word: single-quoted when literal, double-quoted with `${VAR}` references."""
+    parts = list(segments)
+    if not any(isinstance(p, Var) for p in parts):
+        return shlex.quote("".join(str(p) for p in parts))
+    out = ['"']
+    for part in parts:
+        if isinstance(part, Var):
+            out.append("${" + part.name + "}")
+        else:
+            out.append(re.sub(r'([\\"$`])', r"\\\1", part))
+    out.append('"')
+    return "".join(out)
+
+
+def ansi_c_quote(data: bytes) -> str:
+    """Bytes as a bash `$'...'` word: any byte sequence, printable and replayable."""
+    out = []
+    for byte in data:
+        char = chr(byte)
+        if char in "\\'":
+            out.append("\\" + char)
+        elif 32 <= byte < 127:
+            out.append(char)
+        else:
+            out.append(f"\\x{byte:02x}")
+    return "$'" + "".join(out) + "'"
+
+
+def _field_name(key: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9]", "", key) or "value"
+    return cleaned[:40]
+
+
+@dataclass
+class Redactor:
+    """One per run: the same value gets the same placeholder in every report."""
+
+    secrets: dict[str, str] = field(default_factory=dict)  # secret value -> env variable name
+    enabled: bool = True  # False (--no-redact, loopback only): PII is shown; secrets never are
+    vocabulary: frozenset[str] = frozenset()  # strings the contract itself uses
+    _pii: dict[str, str] = field(default_factory=dict)  # value -> placeholder variable
+    _safe_values: set[str] = field(default_factory=set)
+
+    # -- learning what is PII ------------------------------------------------------------
+
+    def placeholder(self, key: str, value: str) -> str:
+        if value in self._pii:
+            return self._pii[value]
+        base = f"PII_{_field_name(key)}"
+        taken = set(self._pii.values())
+        name, n = base, 1
+        while name in taken:
+            n += 1
+            name = f"{base}_{n}"
+        self._pii[value] = name
+        return name
+
+    def learn(self, data: Any, key: str = "value") -> None:
+        """Register every string in `data` (a decoded JSON body) as PII or as known-safe."""
+        for field_key, value in _strings(data, key):
+            if field_key.lower() in SAFE_KEYS:
+                self._safe_values.add(value)
+            elif value and self.enabled:
+                self.placeholder(field_key, value)
+
+    def is_pii(self, value: str) -> bool:
+        return self.enabled and value in self._pii
+
+    # -- rendering ----------------------------------------------------------------------
+
+    def _secret_segments(self, text: str) -> list[Segment]:
+        """`text` with every secret replaced by its variable (secrets are long: substring-safe)."""
+        segments: list[Segment] = [text]
+        for secret, var in sorted(self.secrets.items(), key=lambda kv: -len(kv[0])):
+            if not secret:
+                continue
+            next_segments: list[Segment] = []
+            for seg in segments:
+                if isinstance(seg, Var):
+                    next_segments.append(seg)
+                    continue
+                pieces = seg.split(secret)
+                for i, piece in enumerate(pieces):
+                    if i:
+                        next_segments.append(Var(var))
+                    if piece:
+                        next_segments.append(piece)
+            segments = next_segments
+        return segments
+
+    def header_word(self, name: str, value: str) -> str:
+        segments = self._secret_segments(value)
+        if name.lower() in SECRET_HEADERS and not any(isinstance(s, Var) for s in segments):
+            segments = [REDACTED]
+        return shell_word([f"{name}: ", *segments])
+
+    def json_segments(self, data: Any) -> list[Segment]:
+        """`data` as JSON text, each PII string value replaced by its placeholder variable."""
+
+        def swap(node: Any, key: str) -> Any:
+            if isinstance(node, Mapping):
+                return {k: swap(v, str(k)) for k, v in node.items()}
+            if isinstance(node, list):
+                return [swap(v, key) for v in node]
+            if isinstance(node, str) and key.lower() not in SAFE_KEYS and self.enabled and node:
+                return _VAR_SENTINEL.format(self.placeholder(key, node))
+            return node
+
+        text = json.dumps(swap(data, "value"), ensure_ascii=False)
+        segments: list[Segment] = []
+        for i, piece in enumerate(_SENTINEL_SPLIT.split(text)):
+            if i % 2:
+                segments.append(Var(piece))
+            elif piece:
+                segments.extend(self._secret_segments(piece))
+        return segments
+
+    def url_segments(self, uri: str) -> list[Segment]:
+        """The URL without userinfo; whole path segments and query values that are PII swapped."""
+        parts = urlsplit(uri)
+        netloc = parts.netloc.rpartition("@")[2]
+        segments: list[Segment] = [f"{parts.scheme}://{netloc}"]
+        for i, raw in enumerate(parts.path.split("/")):
+            if i:
+                segments.append("/")
+            value = unquote(raw)
+            segments.append(Var(self._pii[value]) if self.is_pii(value) else raw)
+        if parts.query:
+            segments.append("?")
+            for i, (name, value) in enumerate(parse_qsl(parts.query, keep_blank_values=True)):
+                if i:
+                    segments.append("&")
+                segments.append(quote(name, safe="") + "=")
+                if self.is_pii(value):
+                    segments.append(Var(self._pii[value]))
+                else:
+                    segments.extend(self._secret_segments(quote(value, safe="")))
+        return segments
+
+    def curl(self, method: str, uri: str, headers: Mapping[str, Any], body: bytes | None) -> str:
+        parts = ["curl", "-sS", "-X", method]
+        for name, value in headers.items():
+            text = value[0] if isinstance(value, list) and value else str(value)
+            if name.lower() in NOISE_HEADERS:
+                continue
+            parts += ["-H", self.header_word(name, text)]
+        words = [shlex.quote(p) if not p.startswith(("'", '"')) else p for p in parts]
+        if body:
+            decoded = body_json(body)
+            if decoded is not None:
+                self.learn(decoded)
+                words += ["--data-raw", shell_word(self.json_segments(decoded))]
             else:
-                found |= pii_values(value)
+                words += ["--data-binary", ansi_c_quote(body)]
+        words.append(shell_word(self.url_segments(uri)))
+        return " ".join(words)
+
+    def text(self, message: str) -> str:
+        """Free text with secrets as `$VAR`, and every quoted literal the contract does not use
+        (PII, unknown values, truncated dumps) replaced by its placeholder or REDACTED."""
+        text = "".join(
+            "$" + s.name if isinstance(s, Var) else s for s in self._secret_segments(message)
+        )
+        text = _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
+        if not self.enabled:
+            return text
+
+        def literal(match: re.Match[str]) -> str:
+            raw = match.group(0)
+            quote_char = raw[0]
+            closed = len(raw) > 1 and raw.endswith(quote_char)
+            inner = raw[1:-1] if closed else raw[1:]
+            try:
+                value = json.loads(f'"{inner}"') if quote_char == '"' else inner
+            except ValueError:
+                value = inner
+            if closed and self._is_safe_literal(value):
+                return raw
+            name = self._pii.get(value)
+            shown = f"<{name}>" if name else REDACTED
+            return f"{quote_char}{shown}{quote_char}"
+
+        return _QUOTED.sub(literal, text)
+
+    def _is_safe_literal(self, value: str) -> bool:
+        if value in self._pii:
+            return False
+        return (
+            value in self.vocabulary
+            or value in self._safe_values
+            or _TECHNICAL.fullmatch(value) is not None
+        )
+
+    # -- the private file ---------------------------------------------------------------
+
+    def write_pii_file(self, path: Path) -> None:
+        """Real values behind the placeholders, as `export` lines, readable by the owner only."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write("# PII behind the placeholders of a conformance report. Keep private.\n")
+            for value, name in sorted(self._pii.items(), key=lambda kv: kv[1]):
+                out.write(f"export {name}={shlex.quote(value)}\n")
+        os.chmod(path, 0o600)
+
+
+def vocabulary_of(document: Any) -> frozenset[str]:
+    """Every string the contract document contains (keys and values): never PII."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            for k, v in node.items():
+                found.add(str(k))
+                if k not in EXAMPLE_KEYS:  # examples hold sample people, not vocabulary
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+        elif isinstance(node, str):
+            found.add(node)
+
+    walk(document)
+    return frozenset(found)
+
+
+def _strings(data: Any, key: str) -> Iterator[tuple[str, str]]:
+    if isinstance(data, Mapping):
+        for k, v in data.items():
+            yield from _strings(v, str(k))
     elif isinstance(data, list):
-        for value in data:
-            found |= pii_values(value)
-    return found
-
-
-def scrub(text: str, values: Iterable[str], secrets: Iterable[str] = ()) -> str:
-    for value in sorted({*values, *(s for s in secrets if s)}, key=len, reverse=True):
-        text = text.replace(value, REDACTED)
-    return re.sub(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+", r"\1" + REDACTED, text)
-
-
-def redact_headers(headers: Mapping[str, Any]) -> dict[str, str]:
-    out = {}
-    for name, value in headers.items():
-        text = value[0] if isinstance(value, list) and value else str(value)
-        out[name] = REDACTED if name.lower() in SECRET_HEADERS else text
-    return out
+        for v in data:
+            yield from _strings(v, key)
+    elif isinstance(data, str):
+        yield key, data
 
 
 def body_json(raw: bytes | str | None) -> Any:
@@ -83,5 +324,5 @@ def body_json(raw: bytes | str | None) -> Any:
         return None
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None

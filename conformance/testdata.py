@@ -28,6 +28,7 @@ class TestData:
     search_filters: tuple[dict[str, str], ...] = ()
     token: str | None = field(default=None, repr=False)
     source: str = "spec examples"
+    token_env: str | None = None  # the variable the token came from, for reproductions
 
 
 def _normalise(url: str) -> str:
@@ -70,14 +71,15 @@ def load_testdata(path: Path, base_url: str) -> TestData:
     filters = data.get("searchFilters") or []
     if not all(isinstance(i, str) for i in ids) or not all(isinstance(f, dict) for f in filters):
         raise UsageError(f"{path}: customerIds must be strings and searchFilters mappings")
-    token = token_from_env(data["tokenEnv"]) if data.get("tokenEnv") else None
-    return TestData(tuple(ids), tuple(filters), token, source)
+    token_env = data.get("tokenEnv") or None
+    token = token_from_env(token_env) if token_env else None
+    return TestData(tuple(ids), tuple(filters), token, source, token_env)
 
 
-def discover_mock(base_url: str, client: httpx.Client) -> TestData | None:
+def discover_mock(base_url: str, client: httpx.Client, timeout: float = 10.0) -> TestData | None:
     """The mock's personas, when the target is our mock; None for anything else."""
     try:
-        response = client.get(f"{base_url.rstrip('/')}/__admin/personas", timeout=5)
+        response = client.get(f"{base_url.rstrip('/')}/__admin/personas", timeout=timeout)
         personas = response.json()["personas"] if response.status_code == 200 else None
     except (httpx.HTTPError, ValueError, KeyError, TypeError):
         return None

@@ -1,5 +1,6 @@
 """`ndt-customer conform` as QA and CI run it: exit codes, safety, reports, redaction."""
 
+import os
 import socket
 import subprocess
 import sys
@@ -53,10 +54,15 @@ def test_staging_is_not_production():
     assert validate(ConformOptions(base_url=STAGING), load_contract()).phases[-1] == "stateful"
 
 
-def test_unreachable_target_is_exit_2_with_one_line():
-    result = conform("--base-url", f"http://127.0.0.1:{free_port()}")
-    assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "cannot reach" in result.stderr
+def test_unreachable_target_is_inconclusive_exit_3_with_one_reason(tmp_path):
+    result = conform(
+        "--base-url", f"http://127.0.0.1:{free_port()}", "--junit", str(tmp_path / "j.xml")
+    )
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1].startswith("INCONCLUSIVE: cannot reach")
+    assert "Traceback" not in result.stderr
+    suite = ET.parse(tmp_path / "j.xml").getroot()
+    assert int(suite.get("skipped")) == int(suite.get("tests")) > 0
 
 
 @pytest.mark.parametrize(
@@ -112,12 +118,12 @@ def test_failing_run_exits_1_with_a_readable_redacted_report_and_junit(tmp_path)
             "NDT_SECRET_TOKEN",
             "--junit",
             str(junit),
-            env={**__import__("os").environ, "NDT_SECRET_TOKEN": secret},
+            env={**os.environ, "NDT_SECRET_TOKEN": secret},
         )
     assert result.returncode == 1, result.stderr
     out = result.stdout
-    assert "[search_results_match_filter] Search result does not match its filter" in out
-    assert "reproduce: curl -X POST" in out and "FAIL:" in out
+    assert "Search result does not match its filter  (search_results_match_filter)" in out
+    assert "reproduce: curl -sS -X POST" in out and "FAIL:" in out
     assert secret not in out and secret not in junit.read_text()
     names = {p.profile["givenName"] for p in PERSONAS} | {p.profile["familyName"] for p in PERSONAS}
     for text in (out, junit.read_text()):
@@ -125,10 +131,16 @@ def test_failing_run_exits_1_with_a_readable_redacted_report_and_junit(tmp_path)
         assert leaked == []
     suite = ET.parse(junit).getroot()
     assert suite.tag == "testsuite" and int(suite.get("failures")) >= 1
-    failed = [
-        case.get("name") for case in suite.iter("testcase") if case.find("failure") is not None
-    ]
-    assert "POST /customers/search" in failed
+    cases = {(c.get("classname"), c.get("name")): c for c in suite.iter("testcase")}
+    failed = {key for key, case in cases.items() if case.find("failure") is not None}
+    assert ("POST /customers/search", "search_results_match_filter") in failed
+    # one testcase per (operation, check): the passes are there too
+    assert ("GET /customers", "search_results_match_filter") in cases
+    passed = [key for key, case in cases.items() if len(case) == 0]
+    assert ("POST /customers/search", "not_a_server_error") in passed
+    assert int(suite.get("tests")) == len(cases)
+    failure = cases[("POST /customers/search", "search_results_match_filter")].find("failure")
+    assert failure.get("type") == "standard:search_results_match_filter"
 
 
 def test_passing_run_exits_0_and_prints_cases_per_second(tmp_path):
@@ -137,20 +149,52 @@ def test_passing_run_exits_0_and_prints_cases_per_second(tmp_path):
             "--base-url", server.url, "--max-examples", "5", "--junit", str(tmp_path / "j.xml")
         )
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "PASS: the target honours the contract" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("PASS: the target honours the contract")
     assert "cases/s" in result.stdout
     assert ET.parse(tmp_path / "j.xml").getroot().get("failures") == "0"
+
+
+def test_help_states_defaults_exit_codes_and_an_example():
+    result = subprocess.run(
+        [sys.executable, "-m", "ndt_contract.cli", "conform", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    text = " ".join(result.stdout.split())
+    assert result.returncode == 0
+    for needle in (
+        "exit codes: 0 pass; 1 contract or standard failures",
+        "3 inconclusive",
+        "example:",
+        "(default 25)",
+        "(default 10)",
+        "a new random seed, printed",
+        "nothing is written",
+    ):
+        assert needle in text, needle
 
 
 def test_testdata_file_drives_the_examples(tmp_path):
     data = tmp_path / "staging.yaml"
     data.write_text(
-        f"customerIds: ['{persona('two-addresses').customer_id}']\nsearchFilters:\n  - postcode: 'EH1 1YZ'\n"
+        f"customerIds: ['{persona('two-addresses').customer_id}']\nsearchFilters:\n"
+        "  - postcode: 'EH1 1YZ'\ntokenEnv: NDT_TEST_CUSTOMER_TOKEN\n"
     )
+    env = {**os.environ, "NDT_TEST_CUSTOMER_TOKEN": persona("two-addresses").token}
     with ThreadedServer(real_app()) as server:
-        result = conform("--base-url", server.url, "--testdata", str(data), "--phases", "examples")
+        result = conform(
+            "--base-url", server.url, "--testdata", str(data), "--phases", "examples", env=env
+        )
+        # Without the token every GetCustomerByAccessToken answer is a 401: not a pass.
+        data.write_text(data.read_text().replace("tokenEnv: NDT_TEST_CUSTOMER_TOKEN\n", ""))
+        untested = conform(
+            "--base-url", server.url, "--testdata", str(data), "--phases", "examples"
+        )
     assert result.returncode == 0, result.stdout[-3000:]
     assert f"test data: {data}" in result.stdout
+    assert untested.returncode == 3, untested.stdout[-3000:]
+    assert "every response of GET /customers was 401 or 404" in untested.stdout
 
 
 def test_bad_testdata_file_is_exit_2(tmp_path):
