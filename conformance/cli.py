@@ -163,6 +163,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--strict", action="store_true", help="drift (decision-level findings) fails too"
     )
     verdict.add_argument(
+        "--waive",
+        action="append",
+        default=[],
+        metavar="SOURCE",
+        help="a NewDay standard this provider departs from knowingly (repeatable; a source id "
+        "of the spec's x-evidence-sources, e.g. standard.throttling): its rules become drift",
+    )
+    verdict.add_argument(
+        "--drift-report",
+        type=Path,
+        metavar="FILE",
+        help="write the drift as a proposed change to spec/ (JSON Patch per spec file)",
+    )
+    verdict.add_argument(
         "--require-coverage",
         action="store_true",
         help="fail when a documented status of an operation was never observed",
@@ -248,6 +262,8 @@ def options_from_args(args: argparse.Namespace) -> ConformOptions:
         baseline=args.baseline,
         write_baseline=args.write_baseline,
         strict=args.strict,
+        waived=tuple(args.waive),
+        drift_report=args.drift_report,
         require_coverage=args.require_coverage,
         outage_threshold=args.outage_threshold,
         redact=not args.no_redact,

@@ -53,11 +53,11 @@ class DriftReport:
     def __init__(self) -> None:
         self.entries: dict[tuple[str, str], DriftEntry] = {}
 
-    def add(self, judgement: Judgement, operation: str) -> None:
+    def add(self, judgement: Judgement, operation: str, count: int = 1) -> None:
         if judgement.is_failure:
             raise ValueError("only drift (decision-level judgements) belongs in a drift report")
         entry = self.entries.setdefault(judgement.key, DriftEntry(judgement))
-        entry.count += 1
+        entry.count += count
         entry.operations.add(operation)
 
     def extend(self, judgements: Iterable[Judgement], operation: str) -> None:

@@ -80,7 +80,7 @@ def grade(
             Judgement(
                 level,
                 getattr(failure, "rule", check),
-                getattr(failure, "where", "") or _operation_where(views, exchange),
+                getattr(failure, "where", ""),  # a convention's rule spans operations
                 f"{failure.title}: {failure.message}",
                 tuple(getattr(failure, "sources", ())),
                 tuple(getattr(failure, "proposal", ())),

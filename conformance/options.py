@@ -64,6 +64,8 @@ class ConformOptions:
     baseline: Path | None = None
     write_baseline: Path | None = None
     strict: bool = False
+    waived: tuple[str, ...] = ()  # standard sources this provider departs from knowingly
+    drift_report: Path | None = None
     require_coverage: bool = False
     outage_threshold: float = DEFAULT_OUTAGE_THRESHOLD
     redact: bool = True
@@ -169,6 +171,17 @@ def validate(options: ConformOptions, contract: Contract) -> ConformOptions:
         raise UsageError("--no-redact is allowed for loopback targets only (127.0.0.1, ::1)")
     if options.token and options.oauth:
         raise UsageError("choose one of --token-env and --oauth-token-url")
+    standards = sorted(
+        name
+        for name, source in (contract.evidence_sources or {}).items()
+        if isinstance(source, dict) and source.get("level") == "standard"
+    )
+    unknown_waivers = sorted(set(options.waived) - set(standards))
+    if unknown_waivers:
+        raise UsageError(
+            f"--waive {', '.join(unknown_waivers)}: not a standard of the contract; "
+            f"standards: {', '.join(standards)}"
+        )
     return options
 
 

@@ -26,8 +26,11 @@ from typing import Any
 import httpx
 from ndt_contract import Contract, load_contract
 
-from conformance import checks  # noqa: F401  (importing it registers our checks with schemathesis)
 from conformance.auth import OAuthTokenSource, TokenError
+from conformance.checks import REGISTRY, RunContext, registered
+from conformance.drift import DriftReport
+from conformance.grading import Exchange, Outage, grade
+from conformance.judge import Judgement, Views
 from conformance.options import (
     ALL_PHASES,
     ConformOptions,
@@ -339,6 +342,16 @@ def is_outage(response: Any, documented: tuple[int, ...]) -> bool:
     return False
 
 
+def exchange_of(operation: str, interaction: Any) -> Exchange | None:
+    """The response of a recorded interaction, as grading reads it."""
+    response = getattr(interaction, "response", None)
+    if response is None:
+        return None
+    method, _, path = operation.partition(" ")
+    headers = {k.lower(): (v[0] if isinstance(v, list) else v) for k, v in response.headers.items()}
+    return Exchange(method.lower(), path, response.status_code, headers, response.content or b"")
+
+
 def to_finding(
     check: str,
     failure: Any,
@@ -347,11 +360,14 @@ def to_finding(
     interaction: Any,
     phase: str,
     redactor: Redactor,
-) -> Finding:
-    """One raw schemathesis check failure as a redacted Finding of one violation.
-
-    Grading (the evidence level of the broken rule) belongs here: every finding passes through.
-    """
+    views: Views,
+) -> list[Finding]:
+    """One raw schemathesis check failure as redacted findings, graded by evidence: one per
+    rule it breaks (none for an outage, or when the evidence backs nothing beyond another
+    finding)."""
+    graded = grade(views, check, failure, exchange_of(operation, interaction))
+    if isinstance(graded, Outage) or not graded:
+        return []
     status = None
     reproduction = None
     if interaction is not None:
@@ -362,20 +378,26 @@ def to_finding(
         curl = redactor.curl(request.method, request.uri, request.headers, request.body)
         needed = tuple(sorted(set(_env_refs(curl))))
         reproduction = Reproduction(curl, status, needed)
-    violation = Violation(
-        check=check,
-        rule=redactor.text(rule_id(check, failure)),
-        title=redactor.text(failure.title),
-        message=redactor.text(failure.message or ""),
-        evidence="standard",
-    )
-    return Finding(
-        violations=(violation,),
-        operations=[operation],
-        statuses=[status] if status is not None else [],
-        reproduction=reproduction,
-        phase=phase,
-    )
+    return [
+        Finding(
+            violations=(
+                Violation(
+                    check=check,
+                    rule=redactor.text(f"{judgement.where} {judgement.rule}".strip()),
+                    title=redactor.text(failure.title),
+                    message=redactor.text(judgement.message),
+                    evidence=judgement.level,
+                    where=judgement.where,
+                    proposal=judgement.proposal,
+                ),
+            ),
+            operations=[operation],
+            statuses=[status] if status is not None else [],
+            reproduction=reproduction,
+            phase=phase,
+        )
+        for judgement in graded
+    ]
 
 
 def _env_refs(text: str) -> list[str]:
@@ -407,14 +429,20 @@ def merge_findings(raw: list[Finding]) -> list[Finding]:
     return list(merged.values())
 
 
-def _join_case(findings: list[Finding]) -> Finding:
-    """The violations of one response as one finding."""
-    first = findings[0]
-    violations: dict[str, Violation] = {}
-    for finding in findings:
-        for v in finding.violations:
-            violations.setdefault(v.rule, v)
-    return replace(first, violations=tuple(violations.values()))
+def join_case(findings: list[Finding]) -> list[Finding]:
+    """The violations of one response as one finding, failures apart from drift, so a
+    response that breaks a known rule never hides what it says about our readings."""
+    joined = []
+    for failing in (True, False):
+        part = [f for f in findings if (f.evidence != "decision") is failing]
+        if not part:
+            continue
+        violations: dict[str, Violation] = {}
+        for finding in part:
+            for v in finding.violations:
+                violations.setdefault(v.rule, v)
+        joined.append(replace(part[0], violations=tuple(violations.values())))
+    return joined
 
 
 # -- the run --------------------------------------------------------------------------------
@@ -503,9 +531,12 @@ def run_conformance(
             if is_mock
             else f"the token of {data.source}"
         )
+    for n, token in enumerate(sorted(data.identities), start=1):
+        secret_vars.setdefault(token, f"NDT_TOKEN_{n}")  # the identity oracle's other tokens
     redactor = Redactor(
         secret_vars, enabled=options.redact, vocabulary=vocabulary_of(contract.document)
     )
+    views = Views.of(contract, options.waived)
 
     def current_token() -> str:
         assert token_source is not None
@@ -518,7 +549,8 @@ def run_conformance(
     started = time.perf_counter()
     raw: list[Finding] = []
     samples: dict[str, Any] = {}
-    with _hypothesis_storage(options):
+    context = RunContext(views, data.identities)
+    with _hypothesis_storage(options), registered(context, frozenset(checks_applied)):
         for pass_phases, workers in engine_passes(phases, options.workers):
             if result.stopped_early:
                 break
@@ -538,11 +570,14 @@ def run_conformance(
                 redactor,
                 on_progress,
                 samples,
+                views,
             )
         if is_mock and not result.stopped_early:
-            force_documented_statuses(samples, result, raw, redactor, on_progress)
+            force_documented_statuses(samples, result, raw, redactor, on_progress, views)
     result.elapsed = time.perf_counter() - started
     result.findings = merge_findings(raw)
+    if options.drift_report:
+        drift_report(result).write(options.drift_report)
     if token_source is not None:
         result.notes.append(f"OAuth2: {token_source.fetches} token(s) fetched")
     if options.baseline:
@@ -554,12 +589,29 @@ def run_conformance(
     return result
 
 
+def drift_report(result: RunResult) -> DriftReport:
+    """The run's drift as a proposed change to spec/, one entry per root cause."""
+    report = DriftReport()
+    for finding in result.drift:
+        for violation in finding.violations:
+            judgement = Judgement(
+                "decision",
+                violation.rule,
+                violation.where,
+                violation.message,
+                proposal=violation.proposal,
+            )
+            for operation in finding.operations:
+                report.add(judgement, operation, finding.count)
+    return report
+
+
 def active_checks(options: ConformOptions) -> list[str]:
     """The checks this run applies, named as schemathesis' registry names them at run time;
     an unknown name in --include-checks or --exclude-checks is a usage error."""
     from schemathesis.checks import CHECKS
 
-    known = set(CHECKS.get_all_names())
+    known = set(CHECKS.get_all_names()) | set(REGISTRY)
     unknown = (
         (set(options.include_checks) | set(options.exclude_checks))
         - known
@@ -586,6 +638,7 @@ def _run_engine(
     redactor: Redactor,
     on_progress: ProgressCallback | None,
     samples: dict[str, Any],
+    views: Views,
 ) -> None:
     from schemathesis.engine import events, from_schema
 
@@ -602,7 +655,7 @@ def _run_engine(
             stream.stop()
         if isinstance(event, events.ScenarioFinished):
             phase = str(event.phase.value)
-            failed = _collect(event.recorder, phase, result, raw, redactor, samples)
+            failed = _collect(event.recorder, phase, result, raw, redactor, views, samples)
             if not event.is_final:
                 done += 1
             if on_progress:
@@ -634,6 +687,7 @@ def _collect(
     result: RunResult,
     raw: list[Finding],
     redactor: Redactor,
+    views: Views,
     samples: dict[str, Any] | None = None,
 ) -> bool:
     """Count cases and statuses of one scenario; turn its failed checks into findings.
@@ -667,19 +721,18 @@ def _collect(
                 continue
             if outage and check.name in OUTAGE_MASKED_CHECKS:
                 continue
-            per_case.append(
-                to_finding(
-                    check.name,
-                    check.failure_info.failure,
-                    operation=label,
-                    interaction=interaction,
-                    phase=phase,
-                    redactor=redactor,
-                )
+            per_case += to_finding(
+                check.name,
+                check.failure_info.failure,
+                operation=label,
+                interaction=interaction,
+                phase=phase,
+                redactor=redactor,
+                views=views,
             )
         if per_case:
             failed = True
-            raw.append(_join_case(per_case))
+            raw.extend(join_case(per_case))
     return failed
 
 
@@ -689,6 +742,7 @@ def force_documented_statuses(
     raw: list[Finding],
     redactor: Redactor,
     on_progress: ProgressCallback | None,
+    views: Views,
 ) -> None:
     """Against our mock only (it announced itself at /__admin/personas): reach each documented
     status the run never saw by asking for it with `Prefer: code=N` on a request the mock
@@ -737,20 +791,22 @@ def force_documented_statuses(
         stats.checks_run.update(passed)
         interaction = Interaction(RecordedRequest.from_prepared_request(response.request), response)
         per_case = [
-            to_finding(
+            finding
+            for name, failure in broken
+            if name not in FORCED_MASKED_CHECKS
+            for finding in to_finding(
                 name,
                 failure,
                 operation=label,
                 interaction=interaction,
                 phase="status-coverage",
                 redactor=redactor,
+                views=views,
             )
-            for name, failure in broken
-            if name not in FORCED_MASKED_CHECKS
         ]
         for name, _failure in broken:
             stats.checks_run.add(name)
         if per_case:
-            raw.append(_join_case(per_case))
+            raw.extend(join_case(per_case))
         if on_progress:
             on_progress(Progress(title, done, len(todo), label, bool(per_case)))

@@ -16,6 +16,7 @@ import httpx
 import yaml
 
 from conformance.auth import token_from_env
+from conformance.checks import Identity
 from conformance.options import UsageError
 
 # The persona whose token exercises NoCustomerDetails on the mock.
@@ -29,6 +30,8 @@ class TestData:
     token: str | None = field(default=None, repr=False)
     source: str = "spec examples"
     token_env: str | None = None  # the variable the token came from, for reproductions
+    # Who each known token belongs to: the token-identity and NoCustomerDetails oracles.
+    identities: dict[str, Identity] = field(default_factory=dict, repr=False)
 
 
 def _normalise(url: str) -> str:
@@ -73,7 +76,25 @@ def load_testdata(path: Path, base_url: str) -> TestData:
         raise UsageError(f"{path}: customerIds must be strings and searchFilters mappings")
     token_env = data.get("tokenEnv") or None
     token = token_from_env(token_env) if token_env else None
-    return TestData(tuple(ids), tuple(filters), token, source, token_env)
+    identities = _identities(path, data.get("tokens") or [])
+    if token and data.get("customerId"):
+        identities.setdefault(token, Identity(str(data["customerId"]), bool(data.get("noAccount"))))
+    return TestData(tuple(ids), tuple(filters), token, source, token_env, identities)
+
+
+def _identities(path: Path, entries: Any) -> dict[str, Identity]:
+    """`tokens: [{tokenEnv, customerId, noAccount}]`: whose each token is, tokens from the
+    environment as always."""
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise UsageError(f"{path}: tokens must be a list of {{tokenEnv, customerId, noAccount}}")
+    found = {}
+    for entry in entries:
+        if not entry.get("tokenEnv") or not isinstance(entry.get("customerId"), str):
+            raise UsageError(f"{path}: every tokens entry needs tokenEnv and a customerId string")
+        found[token_from_env(entry["tokenEnv"])] = Identity(
+            entry["customerId"], bool(entry.get("noAccount"))
+        )
+    return found
 
 
 def discover_mock(base_url: str, client: httpx.Client, timeout: float = 10.0) -> TestData | None:
@@ -86,7 +107,23 @@ def discover_mock(base_url: str, client: httpx.Client, timeout: float = 10.0) ->
     if not personas:
         return None
     token = next((p["token"] for p in personas if p.get("key") == MOCK_TOKEN_PERSONA), None)
-    return TestData(tuple(p["id"] for p in personas), (), token, "mock personas")
+    identities = {
+        p["token"]: Identity(p["id"], bool(p.get("noAccount")))
+        for p in personas
+        if isinstance(p.get("token"), str) and isinstance(p.get("id"), str)
+    }
+    return TestData(
+        tuple(p["id"] for p in personas),
+        tuple(_persona_filters(personas)),
+        token,
+        "mock personas",
+        identities=identities,
+    )
+
+
+def _persona_filters(personas: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Searches the personas answer: a shared name (two customers), a shared postcode."""
+    return [dict(f) for p in personas for f in p.get("searches") or [] if isinstance(f, dict)]
 
 
 def apply_to_spec(spec: dict[str, Any], data: TestData) -> dict[str, Any]:

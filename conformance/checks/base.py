@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlsplit
 
 from ndt_contract.evidence import Level
 from schemathesis.core.failures import Failure
@@ -26,7 +27,7 @@ class Identity:
     """Who a token belongs to, as the test data says."""
 
     customer_id: str
-    no_account: bool = False
+    no_account: bool | None = None  # None: the test data does not say
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Seen:
     request_headers: Mapping[str, str] = field(default_factory=dict)
     request_body: Any = None
     path_parameters: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def token(self) -> str | None:
@@ -185,6 +187,7 @@ def seen_from(response: Any, case: Any) -> Seen:
         request_headers=request_headers,
         request_body=_json(getattr(request, "body", None)),
         path_parameters=dict(case.path_parameters or {}),
+        query=dict(parse_qsl(urlsplit(str(getattr(request, "url", "") or "")).query)),
     )
 
 

@@ -32,8 +32,8 @@ def client_session_id_echoed(ctx: RunContext, seen: Seen, call: Call) -> None:
 def api_version_value(ctx: RunContext, seen: Seen, call: Call) -> None:
     """The Api-Version that answered is the major version asked for."""
     answered = seen.headers.get("api-version")
-    if answered is None:
-        return  # a missing header is judged with the response's documented headers
+    if answered is None or not 200 <= seen.status < 300:
+        return  # a missing header is judged with the documented headers; a refusal asks nothing
     asked = _asked_major(seen)
     match = MAJOR.fullmatch(answered.strip())
     if match is None:
@@ -57,8 +57,8 @@ def api_version_value(ctx: RunContext, seen: Seen, call: Call) -> None:
 
 
 def _asked_major(seen: Seen) -> str | None:
-    """The query supersedes the header; the mock never sees the query here, so the header."""
-    value = seen.request_headers.get("api-version")
+    """The major version asked for: the `api-version` query supersedes the header."""
+    value = seen.query.get("api-version") or seen.request_headers.get("api-version")
     match = MAJOR.fullmatch(value.strip()) if value else None
     return match.group(1) if match else None
 

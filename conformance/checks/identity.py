@@ -52,10 +52,10 @@ def no_customer_details(ctx: RunContext, seen: Seen, call: Call) -> None:
         return
     flag = seen.headers.get("nocustomerdetails")
     identity = _identity_of_answer(ctx, seen)
-    where = ctx.where(seen.operation_id)
+    where = ""  # one rule, whichever operation showed it
     accounts = seen.body.get("accounts")
     if flag is None:
-        if identity is not None and identity.no_account:
+        if identity is not None and identity.no_account is True:
             raise _known(
                 seen,
                 where,
@@ -80,7 +80,7 @@ def no_customer_details(ctx: RunContext, seen: Seen, call: Call) -> None:
             "NoCustomerDetails without a token",
             "NoCustomerDetails came on a request that sent no access token",
         )
-    if identity is not None and not identity.no_account:
+    if identity is not None and identity.no_account is False:
         raise _known(
             seen,
             where,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Evidence = Literal["known", "standard", "decision"]
 EVIDENCE_ORDER: dict[str, int] = {"known": 0, "standard": 1, "decision": 2}
@@ -37,6 +37,8 @@ class Violation:
     title: str
     message: str
     evidence: Evidence = "standard"
+    where: str = ""  # the spec location stating the rule ("components/schemas.yaml#/Address")
+    proposal: tuple[Any, ...] = ()  # drift only: the JSON Patch that accepts what came
 
 
 @dataclass(frozen=True)

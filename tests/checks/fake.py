@@ -44,6 +44,7 @@ def seen(
     token: str | None = None,
     request_headers: Mapping[str, str] | None = None,
     customer_id: str | None = None,
+    query: Mapping[str, str] | None = None,
 ) -> Seen:
     method, path = PATHS[operation_id]
     sent = dict(request_headers or {})
@@ -59,6 +60,7 @@ def seen(
         sent,
         request_body,
         {"customerId": customer_id} if customer_id else {},
+        dict(query or {}),
     )
 
 

@@ -62,6 +62,28 @@ def test_api_version_of_another_major_is_a_standard_break():
     assert failure.level == "standard"
 
 
+def test_the_query_supersedes_the_header_and_refusals_are_not_judged():
+    asked = {"api-version": "7"}
+    run(
+        api_version_value,
+        seen(
+            "GetCustomer",
+            headers={"api-version": "1.0"},
+            request_headers=asked,
+            query={"api-version": "1"},
+        ),
+    )
+    run(
+        api_version_value,
+        seen("GetCustomer", 400, headers={"api-version": "1.0"}, request_headers=asked),
+    )
+    failure = fails(
+        api_version_value,
+        seen("GetCustomer", headers={"api-version": "1.0"}, query={"api-version": "2"}),
+    )
+    assert failure.level == "standard"
+
+
 def test_api_version_that_is_no_version_is_drift():
     assert (
         fails(api_version_value, seen("GetCustomer", headers={"api-version": "v-one"})).level

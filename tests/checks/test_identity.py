@@ -7,7 +7,7 @@ from conformance.checks import Identity, Violation
 from conformance.checks.identity import no_customer_details, token_identity
 
 CTX_IDS = {
-    "amelia": Identity(AMELIA.customer_id),
+    "amelia": Identity(AMELIA.customer_id, no_account=False),
     "oliver": Identity(OLIVER.customer_id, no_account=True),
 }
 TOKENS = {"token-amelia": AMELIA.customer_id, "token-oliver": OLIVER.customer_id}
@@ -112,6 +112,27 @@ def test_header_missing_with_empty_accounts_and_no_identity_is_drift():
 )
 def test_header_contradicting_what_is_known_is_a_contract_break(exchange):
     assert fails(exchange).level == "known"
+
+
+def test_header_for_a_customer_the_test_data_says_has_accounts_is_a_contract_break():
+    record = {**RECORD, "id": AMELIA.customer_id}
+    failure = fails(
+        seen("GetCustomerByAccessToken", body=record, headers=NCD, token="token-amelia")
+    )
+    assert failure.level == "known" and "has an account" in failure.message
+
+
+def test_identities_without_account_facts_judge_only_what_is_known():
+    unsure = {"amelia": Identity(AMELIA.customer_id)}
+    run(
+        seen(
+            "GetCustomerByAccessToken",
+            body={**RECORD, "id": AMELIA.customer_id},
+            headers=NCD,
+            token="token-amelia",
+        ),
+        **unsure,
+    )
 
 
 def test_header_value_and_body_shape_are_our_reading():
