@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from ndt_contract import Contract
-from ndt_fixtures import Dataset, default_dataset_dir, generate_dataset, read_dataset
+from ndt_fixtures import Dataset, default_dataset_dir, generate_dataset
 
+from mock_server.dataset_check import checked_folder, checked_generated
 from mock_server.journal import Journal
 from mock_server.settings import Settings
 from mock_server.store import CustomerStore
 
 
-def load_dataset(settings: Settings) -> Dataset:
-    """The committed dataset by default; a file when given; else generated from seed and count."""
+def load_dataset(settings: Settings, contract: Contract) -> Dataset:
+    """The committed dataset by default; a folder when given; else generated from seed and
+    count. Every one is checked as it is read (dataset_check): a bad one raises DatasetError."""
     if settings.dataset is not None:
-        return read_dataset(settings.dataset)
+        return checked_folder(settings.dataset, contract)
     if settings.uses_default_dataset:
-        return read_dataset(default_dataset_dir())
-    return generate_dataset(settings.seed, settings.customers)
+        return checked_folder(default_dataset_dir(), contract)
+    return checked_generated(generate_dataset(settings.seed, settings.customers), contract)
 
 
 def search_cap(contract: Contract) -> int:
@@ -33,6 +36,7 @@ class MockState:
     dataset: Dataset
     store: CustomerStore
     journal: Journal
+    _resetting: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @classmethod
     def build(cls, contract: Contract, dataset: Dataset, journal_size: int = 500) -> MockState:
@@ -43,3 +47,13 @@ class MockState:
         """Back to the dataset as loaded: admin changes and the journal are dropped."""
         self.store = CustomerStore(self.dataset.records(), search_cap=self.store.search_cap)
         self.journal.clear()
+
+    async def reset_async(self) -> None:
+        """`reset` with the store built in a thread, so the event loop keeps serving requests
+        (on the old store) while a large dataset is re-read; one reset at a time."""
+        async with self._resetting:
+            store = await asyncio.to_thread(
+                CustomerStore, self.dataset.records(), search_cap=self.store.search_cap
+            )
+            self.store = store
+            self.journal.clear()

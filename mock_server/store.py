@@ -120,6 +120,16 @@ class CustomerStore:
         rows = self._rows
         return [rows[o] for o in sorted(found)[: self.search_cap]]  # type: ignore[misc]
 
+    def delete(self, customer_id: str) -> bool:
+        """Remove a customer; False when there was none. Its token stays known (a 401 now)."""
+        with self._lock:
+            ordinal = self._ordinal.pop(customer_id, None)
+            if ordinal is None:
+                return False
+            self._unindex(ordinal)
+            self._rows[ordinal] = None
+            return True
+
     def upsert(self, profile: Mapping[str, Any], token: str | None = None) -> bool:
         """Add or replace a customer; True when it replaced one."""
         with self._lock:
