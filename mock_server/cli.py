@@ -22,6 +22,7 @@ SETTINGS_ENV = "NDT_MOCK_SETTINGS"  # how worker processes receive the parent's 
 # Decision: the generated crowd stops at a million (bench/: under 2 GB RSS); a bigger dataset
 # is a folder from `ndt-customer fixtures` (up to 10,000,000).
 MAX_CUSTOMERS = 1_000_000
+WORKER_STARTUP_SECONDS = 120
 
 
 def package_version() -> str:
@@ -264,30 +265,18 @@ def _fail(message: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     try:
         settings = settings_from_args(args)
     except UsageError as exc:
         return _fail(str(exc))
     options = uvicorn_options(settings.read_timeout, settings.max_header_bytes)
-    if settings.workers > 1:
-        try:
-            check_dataset(settings)  # a bad dataset is one line here, not a crash loop
-        except DatasetError as exc:
-            return _fail(str(exc))
-        os.environ[SETTINGS_ENV] = _settings_to_env(settings)
-        print(banner(settings, settings.port), flush=True)
-        uvicorn.run(
-            "mock_server.cli:app_from_env",
-            **options,
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.workers,
-        )
-        return 0
     try:
-        app = build_app(settings)
+        if settings.workers > 1:
+            check_dataset(settings)  # a bad dataset is one line here, not a crash loop
+        else:
+            app = build_app(settings)
     except DatasetError as exc:
         return _fail(str(exc))
     try:
@@ -296,6 +285,18 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}")
     port = sock.getsockname()[1]
     print(banner(replace(settings, port=port), port), flush=True)
-    config = uvicorn.Config(app, **options)
-    uvicorn.Server(config).run(sockets=[sock])
+    if settings.workers > 1:
+        os.environ[SETTINGS_ENV] = _settings_to_env(settings)
+        config = uvicorn.Config(
+            "mock_server.cli:app_from_env",
+            factory=True,
+            workers=settings.workers,
+            # uvicorn kills a worker that has not answered its ping in 5 s; a worker imports
+            # connexion and loads the dataset first, which takes longer on a busy machine.
+            timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
+            **options,
+        )
+        Multiprocess(config, sockets=[sock]).run()
+        return 0
+    uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
     return 0

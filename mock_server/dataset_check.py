@@ -26,6 +26,10 @@ def profile_schema(contract: Contract) -> Mapping[str, Any]:
     return response["content"]["application/json"]["schema"]
 
 
+def _not_json(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _numbered(path: Path) -> Iterator[tuple[int, Any]]:
     with open(path, encoding="utf-8", errors="strict") as handle:
         number = 0
@@ -33,7 +37,7 @@ def _numbered(path: Path) -> Iterator[tuple[int, Any]]:
             for number, line in enumerate(handle, start=1):
                 if line.strip():
                     try:
-                        yield number, json.loads(line)
+                        yield number, json.loads(line, parse_constant=_not_json)
                     except (ValueError, RecursionError) as exc:
                         raise DatasetError(f"{path}:{number}: not JSON: {exc}") from None
         except UnicodeDecodeError:
