@@ -5,13 +5,16 @@ One stack, outermost first; every request takes it (there is no second path):
    last-resort catch-all; hands `/__admin` to the admin app here, before CORS.
 2. CORS (starlette): browsers on other origins get CORS headers, errors and preflights included.
 3. `Guards`: every exception from further in becomes a problem (inside CORS); health and the
-   spec; 405 on literal paths; body limit (413); faults (`--latency`, `--error-rate`).
-4. connexion's Swagger UI (`/ui/`) and routing (operationId and path parameters from the spec).
-5. `ContractPipeline`: validate, scenario (`Prefer`), operation, render, optional response
+   spec; body limit (413); faults (`--latency`, `--error-rate`).
+4. connexion's Swagger UI, for `/ui/` only.
+5. `ContractPipeline`: route, validate, scenario (`Prefer`), operation, render, optional response
    check; see pipeline.py, where the steps read top to bottom.
 
-connexion builds the app from the spec and routes; its stock security, validation and
-exception middlewares are not in the stack (libraries.md: `middlewares=[...]` replaces them).
+connexion builds the app from the spec (and checks it) and serves Swagger UI; its stock routing,
+security, validation and exception middlewares are not in the stack (`middlewares=[...]`
+replaces them: libraries.md). Its routing cost two starlette routers per request and sent
+`GET /customers/search` into `/customers/{customerId}`; the pipeline's own table routes literal
+paths first.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from typing import Any
 
 from connexion import AsyncApp
 from connexion.middleware.lifespan import LifespanMiddleware
-from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
@@ -30,6 +32,7 @@ from ndt_contract import Contract
 from ndt_fixtures import Dataset
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Router
+from starlette.types import Receive, Scope, Send
 
 from mock_server.admin import PUBLIC_PATHS, AdminApp, AdminPolicy
 from mock_server.conventions import Conventions, Guards, access_line
@@ -39,6 +42,7 @@ from mock_server.problems import ProblemCatalogue
 from mock_server.settings import Settings
 from mock_server.state import MockState
 
+UI_PATH = "/ui"
 EXPOSED_HEADERS = [
     "Api-Version",
     "Client-Session-Id",
@@ -54,15 +58,6 @@ def api_prefixes(contract: Contract) -> tuple[str, ...]:
     )
 
 
-def literal_paths(contract: Contract) -> dict[str, frozenset[str]]:
-    """Paths without templates, with their documented methods."""
-    found: dict[str, set[str]] = {}
-    for op in contract.operations.values():
-        if "{" not in op.path:
-            found.setdefault(op.path, set()).add(op.method.upper())
-    return {path: frozenset(methods) for path, methods in found.items()}
-
-
 def _no_slash_redirects(router: Router) -> None:
     """starlette redirects `/path/` to `/path` with a Location built from the Host header,
     which a client controls; without the redirect such a path is a plain 404 problem."""
@@ -73,21 +68,20 @@ def _no_slash_redirects(router: Router) -> None:
             _no_slash_redirects(inner)
 
 
-class Routing(RoutingMiddleware):
-    """connexion's routing, without Host-built trailing-slash redirects."""
-
-    def add_api(self, *args: Any, **kwargs: Any) -> None:
-        super().add_api(*args, **kwargs)
-        _no_slash_redirects(self.router)
-
-
 class SwaggerUI(SwaggerUIMiddleware):
-    """connexion's Swagger UI, without Host-built trailing-slash redirects (its own `/ui`
-    redirect is path-only)."""
+    """connexion's Swagger UI at `/ui/`, without Host-built trailing-slash redirects (its own
+    `/ui` redirect is path-only); other paths go straight on, past its router."""
 
     def add_api(self, *args: Any, **kwargs: Any) -> None:
         super().add_api(*args, **kwargs)
         _no_slash_redirects(self.router)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and not (path == UI_PATH or path.startswith(UI_PATH + "/")):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def _answered_by_the_pipeline(*_: Any, **__: Any) -> None:
@@ -140,10 +134,8 @@ def create_app(contract: Contract, dataset: Dataset, settings: Settings) -> Asyn
             api_prefixes=api_prefixes(contract),
             public_app=admin.public,
             public_paths=PUBLIC_PATHS,
-            literal_paths=literal_paths(contract),
         ),
         SwaggerUI,
-        Routing,
         partial(
             ContractPipeline,
             operations=prepare(contract),
@@ -159,6 +151,6 @@ def create_app(contract: Contract, dataset: Dataset, settings: Settings) -> Asyn
     app.add_api(
         spec,
         resolver=Resolver(function_resolver=lambda _operation_id: _answered_by_the_pipeline),
-        swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui", spec_path="/openapi.json"),
+        swagger_ui_options=SwaggerUIOptions(swagger_ui_path=UI_PATH, spec_path="/openapi.json"),
     )
     return app

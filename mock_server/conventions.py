@@ -7,8 +7,8 @@ Two ASGI middlewares, one each side of CORS:
   hands `/__admin` to the admin app before CORS can add headers to it, and is the last-resort
   catch-all.
 - `Guards` (just inside CORS, so problems carry CORS headers): renders every exception from
-  further in as a problem, serves health and the spec, answers 405 on literal paths, refuses
-  oversized bodies (413), and injects server-wide faults.
+  further in as a problem, serves health and the spec, refuses oversized bodies (413), and
+  injects server-wide faults.
 """
 
 from __future__ import annotations
@@ -145,7 +145,6 @@ class Guards:
         api_prefixes: tuple[str, ...],
         public_app: ASGIApp,
         public_paths: frozenset[str],
-        literal_paths: dict[str, frozenset[str]],
     ) -> None:
         self.app = app
         self.catalogue = catalogue
@@ -154,8 +153,6 @@ class Guards:
         self.api_prefixes = api_prefixes
         self.public_app = public_app
         self.public_paths = public_paths
-        # connexion routes GET /customers/search into /customers/{customerId} (a 400, not 405)
-        self.literal_paths = literal_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -183,13 +180,6 @@ class Guards:
         if path in self.public_paths:
             await self.public_app(scope, receive, send)
             return
-        allowed = self.literal_paths.get(path.rstrip("/") or "/")
-        if allowed is not None and scope["method"] not in allowed | {"OPTIONS"}:
-            raise ApiProblem(
-                405,
-                "This method is not allowed on this path.",
-                headers={"Allow": ", ".join(sorted(allowed))},
-            )
         length = header(scope, "content-length")
         if length is not None:
             try:

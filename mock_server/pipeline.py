@@ -1,10 +1,10 @@
-"""The one way a request to a contract operation is answered, top to bottom in `answer`.
+"""The one way a request to the API is answered, top to bottom in `__call__` and `answer`.
 
-connexion has already routed the request (its RoutingMiddleware puts the operationId and path
-parameters in the scope); from there every request, plain or with `Prefer`, with or without a
-token, takes the same steps:
+Every request, plain or with `Prefer`, with or without a token, takes the same steps:
 
-1. route: the operationId to the operation prepared from the contract (unknown: 404);
+1. route: method and path to the operation prepared from the contract (literal paths before
+   templated ones, so `GET /customers/search` is a 405, not a customerId; unknown path 404,
+   undocumented method 405 with `Allow`);
 2. validate: parameters (converted by their schema type; `api-version` supersedes
    `Api-Version`), media type (415), JSON (400), body schema (400), every error at once;
 3. scenario: `Prefer` (delay, forced status or example);
@@ -18,12 +18,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ndt_contract import Contract, Operation
-from starlette.datastructures import Headers, QueryParams
+from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.asgi import read_body, send_response
@@ -42,7 +43,6 @@ from mock_server.validation import (
 )
 
 log = logging.getLogger("ndt.mock")
-ROUTING = "connexion_routing"  # the scope extension connexion's RoutingMiddleware fills
 STAMPED_OUTSIDE = frozenset({"api-version", "client-session-id"})  # by the conventions
 
 
@@ -93,8 +93,47 @@ def prepare(contract: Contract) -> dict[str, PreparedOperation]:
     }
 
 
+class Routes:
+    """Method and path to a prepared operation, built from the contract's paths."""
+
+    def __init__(self, operations: Mapping[str, PreparedOperation]) -> None:
+        by_path: dict[str, dict[str, PreparedOperation]] = {}
+        for prepared in operations.values():
+            op = prepared.operation
+            by_path.setdefault(op.path, {})[op.method.upper()] = prepared
+        self.literal = {path: ops for path, ops in by_path.items() if "{" not in path}
+        self.templated = [(*_template(path), ops) for path, ops in by_path.items() if "{" in path]
+
+    def match(self, method: str, path: str) -> tuple[PreparedOperation, dict[str, str]]:
+        methods = self.literal.get(path)
+        params: dict[str, str] = {}
+        if methods is None:
+            for pattern, names, candidates in self.templated:
+                found = pattern.fullmatch(path)
+                if found:
+                    methods, params = candidates, dict(zip(names, found.groups(), strict=True))
+                    break
+        if methods is None:
+            raise ApiProblem(404, "No such route in the Customer API.", title="Not Found")
+        prepared = methods.get(method)
+        if prepared is None:
+            raise ApiProblem(
+                405,
+                "This method is not allowed on this path.",
+                headers={"Allow": ", ".join(sorted(methods))},
+            )
+        return prepared, params
+
+
+def _template(path: str) -> tuple[re.Pattern[str], list[str]]:
+    """A path template as a pattern (one segment per parameter) and its parameter names."""
+    names = re.findall(r"\{([^}]+)\}", path)
+    pattern = re.sub(r"\\\{[^}]+\\\}", "([^/]+)", re.escape(path))
+    return re.compile(pattern), names
+
+
 class ContractPipeline:
-    """The innermost step of the mock's stack, after connexion's routing."""
+    """The innermost step of the mock's stack: every API request ends here."""
 
     def __init__(
         self,
@@ -105,7 +144,7 @@ class ContractPipeline:
         validate_responses: bool,
     ) -> None:
         self.app = app  # connexion's lifespan handling; never an HTTP request
-        self.operations = operations
+        self.routes = Routes(operations)
         self.state = state
         self.validate_responses = validate_responses
 
@@ -113,20 +152,20 @@ class ContractPipeline:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        routing = scope.get("extensions", {}).get(ROUTING, {})
-        prepared = self.operations.get(routing.get("operation_id"))  # 1. route
-        if prepared is None:
-            raise ApiProblem(404, "No such route in the Customer API.", title="Not Found")
-        reply = await self.answer(prepared, scope, receive)
+        prepared, path = self.routes.match(scope["method"], scope["path"])  # 1. route
+        reply = await self.answer(prepared, path, scope, receive)
         if self.validate_responses:
             check_reply(prepared.operation, reply)  # 6. check
         headers = {"Content-Type": "application/json", **reply.headers}
         await send_response(send, reply.status, reply.body, headers)  # 5. render
 
-    async def answer(self, prepared: PreparedOperation, scope: Scope, receive: Receive) -> Reply:
-        headers = Headers(scope=scope)
-        query = QueryParams(scope["query_string"])
-        path = scope.get("path_params", {})
+    async def answer(
+        self, prepared: PreparedOperation, path: dict[str, str], scope: Scope, receive: Receive
+    ) -> Reply:
+        # Plain dicts (lower-case header names, the first of repeated ones): cheaper than
+        # starlette's Headers on every lookup below.
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in reversed(scope["headers"])}
+        query = QueryParams(scope["query_string"]) if scope["query_string"] else {}
 
         # 2. validate
         errors = parameter_errors(

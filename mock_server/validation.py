@@ -90,7 +90,9 @@ def parameter_errors(
     *,
     known_query: AbstractSet[str] | None = None,
 ) -> Errors:
-    """Errors of every parameter; with `known_query`, undocumented query parameters too."""
+    """Errors of every parameter; with `known_query`, undocumented query parameters too.
+
+    Header sources are keyed by lower-case name (HTTP header names ignore case)."""
     errors: Errors = defaultdict(list)
     if known_query is not None:
         for name in sources.get("query", {}):
@@ -102,7 +104,7 @@ def parameter_errors(
         values = sources.get(location, {})
         for param in params:
             name = param["name"]
-            value = values.get(name)
+            value = values.get(name.lower() if location == "header" else name)
             if value is None:
                 if param.get("required"):
                     errors[name].append(f"required {location} parameter is missing")
