@@ -54,7 +54,7 @@ def bearer_token(authorization: str | None) -> str | None:
 
 def _profile_reply(customer: StoredCustomer, token_holder: StoredCustomer | None) -> Reply:
     if token_holder is not None and token_holder.id == customer.id and not customer.has_accounts:
-        return Reply(customer.no_details, {"NoCustomerDetails": "true"})
+        return Reply(customer.no_details(), {"NoCustomerDetails": "true"})
     return Reply(customer.raw)
 
 

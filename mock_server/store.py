@@ -24,10 +24,16 @@ class StoredCustomer:
     id: str
     raw: bytes  # the profile, compact JSON
     has_accounts: bool
-    no_details: bytes  # what a NoCustomerDetails answer holds
 
     def profile(self) -> dict[str, Any]:
         return json.loads(self.raw)
+
+    def no_details(self) -> bytes:
+        """What a NoCustomerDetails answer holds; built when asked (rare), not at load."""
+        profile = self.profile()
+        partial = {key: profile[key] for key in NO_DETAILS_FIELDS if key in profile}
+        partial["accounts"] = []
+        return _encode(partial)
 
 
 def _encode(data: Any) -> bytes:
@@ -35,11 +41,7 @@ def _encode(data: Any) -> bytes:
 
 
 def stored(profile: Mapping[str, Any]) -> StoredCustomer:
-    partial = {key: profile[key] for key in NO_DETAILS_FIELDS if key in profile}
-    partial["accounts"] = []
-    return StoredCustomer(
-        profile["id"], _encode(profile), bool(profile.get("accounts")), _encode(partial)
-    )
+    return StoredCustomer(profile["id"], _encode(profile), bool(profile.get("accounts")))
 
 
 @dataclass(frozen=True, slots=True)
