@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+PORT ?= 8080
+# `make diff BASE=origin/main`: the spec of this checkout against another git version.
+BASE ?= main
 
-.PHONY: mock test lint conform-mock bench clean
+.PHONY: mock test lint diff conform-mock bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,12 +16,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 mock: $(STAMP)
-	$(BIN)/ndt-customer mock
+	$(BIN)/ndt-customer mock --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/ndt-customer lint
+
+diff: $(STAMP)
+	$(BIN)/ndt-customer diff $(BASE):spec spec
 
 # The contract gate first (fast), then the whole suite, whose summary closes the log.
 test: lint conform-mock

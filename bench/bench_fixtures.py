@@ -22,7 +22,7 @@ def measure(count: int) -> tuple[float, float]:
         cmd = [
             sys.executable,
             "-m",
-            "ndt_contract.cli",
+            "ndt_cli",
             "fixtures",
             "--quiet",
             "--count",

@@ -180,7 +180,7 @@ def main() -> None:
         return startup
 
     port = free_port()
-    mock_cmd = [python, "-m", "ndt_contract.cli", "mock", "--port", str(port)]
+    mock_cmd = [python, "-m", "ndt_cli", "mock", "--port", str(port)]
     with serving(mock_cmd, url(port)) as (_, first_200):
         # The baseline answers with the mock's own bytes and headers (a fair floor).
         get_reply = httpx.get(url(port))
@@ -254,7 +254,7 @@ def main() -> None:
     # Search p99 at 1,000 and 100,000 customers, and memory at 100,000 (bench_scale.py goes
     # further: a million customers, and requests during a reset).
     port = free_port()
-    big_cmd = [python, "-m", "ndt_contract.cli", "mock", "--port", str(port)]
+    big_cmd = [python, "-m", "ndt_cli", "mock", "--port", str(port)]
     big_cmd += ["--customers", "100000"]
     with serving(big_cmd, url(port), timeout=600) as (big, big_start):
         big_search = wrk(

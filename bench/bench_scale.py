@@ -31,7 +31,7 @@ TARGETS = {100_000: 2.0, 1_000_000: 10.0}  # seconds to the first 200 (issue 12)
 
 
 def mock_cmd(port: int, customers: int | None) -> list[str]:
-    cmd = [sys.executable, "-m", "ndt_contract.cli", "mock", "--port", str(port)]
+    cmd = [sys.executable, "-m", "ndt_cli", "mock", "--port", str(port)]
     return cmd + (["--customers", str(customers)] if customers else [])
 
 

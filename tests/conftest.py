@@ -27,7 +27,7 @@ class LiveServer:
 
 
 def start_mock(
-    *args: str, env: dict[str, str] | None = None, module: str = "ndt_contract.cli"
+    *args: str, env: dict[str, str] | None = None, module: str = "ndt_cli"
 ) -> LiveServer:
     process = subprocess.Popen(
         [sys.executable, "-m", module, "mock", "--port", "0", *args],

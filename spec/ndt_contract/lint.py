@@ -13,6 +13,17 @@ from typing import Any
 
 import yaml
 
+from ndt_contract.bundle import BundleError, bundle, escape, pointer_get
+from ndt_contract.evidence import (
+    CLAIM_LEVELS,
+    EVIDENCE,
+    SOURCES,
+    claims,
+    count_levels,
+    iter_nodes,
+    rules_at,
+    source_levels,
+)
 from ndt_contract.loader import ContractError, iter_operations, resolve
 
 
@@ -26,30 +37,19 @@ class Problem:
         return f"{self.file}#{self.pointer}: {self.message}"
 
 
-def escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
+def _load_files(spec_file: Path) -> tuple[dict[Path, Any], list[Problem]]:
+    """The root file and every file its `$ref`s reach, transitively; nothing else.
 
-
-def pointer_get(document: Any, pointer: str) -> Any:
-    """The node at a JSON pointer; KeyError when there is none."""
-    node = document
-    for raw in [part for part in pointer.split("/") if part != ""]:
-        token = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, list):
-            if not token.isdigit() or int(token) >= len(node):
-                raise KeyError(pointer)
-            node = node[int(token)]
-        elif isinstance(node, dict) and token in node:
-            node = node[token]
-        else:
-            raise KeyError(pointer)
-    return node
-
-
-def _load_files(root: Path) -> tuple[dict[Path, Any], list[Problem]]:
+    Following the reference graph (instead of globbing the folder) keeps a virtualenv, a
+    scratch copy or any other stray YAML beside the spec out of the report.
+    """
+    root = spec_file.parent
     loaded: dict[Path, Any] = {}
     problems: list[Problem] = []
-    for path in sorted(root.rglob("*.yaml")):
+    pending = [spec_file]
+    seen = {spec_file}
+    while pending:
+        path = pending.pop()
         try:
             loaded[path] = yaml.safe_load(path.read_text(encoding="utf-8"))
         except yaml.MarkedYAMLError as exc:
@@ -58,9 +58,19 @@ def _load_files(root: Path) -> tuple[dict[Path, Any], list[Problem]]:
             problems.append(
                 Problem(_rel(path, root), "", f"YAML syntax error at {where}: {exc.problem}")
             )
+            continue
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             problems.append(Problem(_rel(path, root), "", f"cannot read: {exc}"))
-    return loaded, problems
+            continue
+        for _, ref in _walk_refs(loaded[path]):
+            target_file = ref.partition("#")[0]
+            if not target_file or "://" in target_file:
+                continue
+            target = (path.parent / target_file).resolve()
+            if target not in seen and target.is_file():  # a missing file is check_refs' to report
+                seen.add(target)
+                pending.append(target)
+    return dict(sorted(loaded.items())), problems
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -182,13 +192,66 @@ def _path_of(pointer: str) -> str:
     return ""
 
 
+def check_evidence(
+    document: Mapping[str, Any], locate: Callable[[str], tuple[str, str]]
+) -> Iterator[Problem]:
+    """Every claim points at a rule its node states and names a registered source; every
+    source says what it is, where it comes from and how strong it is."""
+
+    def problem(pointer: str, message: str) -> Problem:
+        return Problem(*locate(pointer), message)
+
+    registry = document.get(SOURCES)
+    if not isinstance(registry, dict):
+        yield problem(f"/{SOURCES}", "no registry of evidence sources")
+        registry = {}
+    for name, entry in registry.items():
+        pointer = f"/{SOURCES}/{escape(str(name))}"
+        if not isinstance(entry, dict):
+            yield problem(pointer, "a source must be a mapping")
+            continue
+        if entry.get("level") not in CLAIM_LEVELS:
+            yield problem(pointer, f"level {entry.get('level')!r} is not known or standard")
+        for key in ("cites", "says"):
+            if not str(entry.get(key) or "").strip():
+                yield problem(pointer, f"source {name!r} has no `{key}`")
+    levels = source_levels(document)
+    for node in iter_nodes(document):
+        raw = node.value.get(EVIDENCE)
+        if raw is None:
+            continue
+        where = f"{node.pointer}/{EVIDENCE}"
+        if not isinstance(raw, dict):
+            yield problem(where, "x-evidence must map rules to sources")
+            continue
+        stated = set(rules_at(node))
+        claimed = claims(node)
+        for rule, ids in claimed.items():
+            if rule not in stated:
+                yield problem(where, f"claims {rule!r}, which this {node.kind} does not state")
+            for source_id in ids:
+                if source_id not in registry:
+                    yield problem(where, f"{rule!r} cites unknown source {source_id!r}")
+            name = rule.removeprefix("required/")
+            if (
+                rule.startswith("required/")
+                and any(levels.get(i) for i in ids)
+                and not any(levels.get(i) for i in claimed.get(f"properties/{name}", ()))
+            ):
+                yield problem(
+                    where,
+                    f"{rule!r} is claimed but `properties/{name}` is not: the enforced "
+                    "profile would demand a field it does not describe",
+                )
+
+
 def lint(spec_file: Path) -> list[Problem]:
     """All problems of the spec rooted at `spec_file`; empty when it is clean."""
     spec_file = spec_file.resolve()
     root = spec_file.parent
     if not spec_file.is_file():
         return [Problem(str(spec_file), "", "no such file")]
-    loaded, problems = _load_files(root)
+    loaded, problems = _load_files(spec_file)
     problems += check_refs(loaded, root)
     if problems:
         return sorted(problems)  # resolving would only restate these
@@ -207,7 +270,40 @@ def lint(spec_file: Path) -> list[Problem]:
     problems += check_openapi(document, _rel(spec_file, root))
     problems += check_operations(document, source)
     problems += check_examples(document, source)
+    try:
+        bundled = bundle(spec_file)
+    except BundleError as exc:
+        return sorted({*problems, Problem(_rel(spec_file, root), "", f"cannot bundle: {exc}")})
+    problems += check_evidence(bundled.document, _locator(bundled.origins, source, root))
     return sorted(set(problems))
+
+
+def _locator(
+    origins: Mapping[str, str], source: Callable[[str], str], root: Path
+) -> Callable[[str], tuple[str, str]]:
+    """(file, pointer in that file) for a bundle pointer: a named component's own file, or
+    the path's file with the document pointer, as the other rules report."""
+
+    def locate(pointer: str) -> tuple[str, str]:
+        parts = pointer.split("/")
+        if len(parts) > 3 and parts[1] == "components":
+            found = origins.get("#" + "/".join(parts[:4]))
+            if found:
+                file, _, inner = found.partition("#")
+                rest = "/".join(parts[4:])
+                return str(Path(root.name) / file), inner + (f"/{rest}" if rest else "")
+        return source(_path_of(pointer)), pointer
+
+    return locate
+
+
+def evidence_summary(document: Mapping[str, Any]) -> str:
+    counts = count_levels(document)
+    total = sum(counts.values())
+    return (
+        f"{total} constraints: {counts['known']} known, {counts['standard']} standard, "
+        f"{counts['decision']} decision"
+    )
 
 
 def run(spec_file: Path) -> int:
@@ -217,5 +313,6 @@ def run(spec_file: Path) -> int:
     if problems:
         print(f"{len(problems)} problem(s) in {spec_file}")
         return 1
+    print(evidence_summary(bundle(spec_file).document))
     print(f"{spec_file}: clean")
     return 0

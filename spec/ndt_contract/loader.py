@@ -14,6 +14,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from ndt_contract.bundle import BundleError, bundle, locate, resolve_internal
+from ndt_contract.evidence import SOURCES, enforced_profile
+
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 
@@ -60,9 +63,36 @@ class Operation:
 
 @dataclass(frozen=True)
 class Contract:
+    """Two views of one document, both read from spec/.
+
+    `document` is the full reading (every rule, resolved): what the mock serves and validates.
+    `enforced` is the enforced profile (known and standard rules only): what a conformance run
+    may fail a target on. `bundle` is the full reading with `$ref`s to named components, for
+    people and type generators; `origins` maps each named component to its file.
+    """
+
     document: Mapping[str, Any]
     source: Path
     operations: Mapping[str, Operation] = field(repr=False)
+    bundle: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    origins: Mapping[str, str] = field(repr=False, default_factory=dict)
+
+    @functools.cached_property
+    def enforced(self) -> Mapping[str, Any]:
+        return MappingProxyType(enforced_profile(self.document))
+
+    def enforced_view(self, waived: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """The enforced profile with some standard sources waived (a provider departs from them
+        knowingly): a fresh copy, for one run."""
+        return enforced_profile(self.document, waived)
+
+    def locate(self, pointer: str) -> tuple[str, str]:
+        """(file relative to spec/, pointer in that file) of a node of the resolved document."""
+        return locate(self.bundle, self.origins, self.source.name, pointer)
+
+    @property
+    def evidence_sources(self) -> Mapping[str, Mapping[str, Any]]:
+        return self.document.get(SOURCES) or {}
 
     def schema(self, name: str) -> dict[str, Any]:
         """A resolved component schema, by name (a copy: callers may not change the contract)."""
@@ -126,6 +156,20 @@ def _default_contract() -> Contract:
 
 
 def _build(path: Path) -> Contract:
-    document = resolve(path)
+    """Bundle, then resolve the bundle's internal `$ref`s: an eighth of prance's time, which
+    the mock's start pays. `lint` still resolves with prance, and a test pins that both agree."""
+    if not path.is_file():
+        raise ContractError(f"{path}: no such file")
+    try:
+        bundled = bundle(path)
+        document = resolve_internal(bundled.document)
+    except BundleError as exc:
+        raise ContractError(f"{path}: {exc}") from exc
     operations = {op.operation_id: op for op in iter_operations(document)}
-    return Contract(MappingProxyType(document), path, MappingProxyType(operations))
+    return Contract(
+        MappingProxyType(document),
+        path,
+        MappingProxyType(operations),
+        MappingProxyType(bundled.document),
+        MappingProxyType(bundled.origins),
+    )

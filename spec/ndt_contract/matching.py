@@ -20,6 +20,7 @@ FILTERS = (
     "dateOfBirth",
     "accountNumber",
     "customerRef",
+    "customerId",
 )
 
 
@@ -61,28 +62,49 @@ FILTER_KEYS = {
     "dateOfBirth": date_key,
     "accountNumber": exact_key,
     "customerRef": exact_key,
+    "customerId": exact_key,
 }
+
+# Filters whose customer field has the filter's own name, except customerId (the `id`).
+SCALAR_FIELDS = {
+    "givenName": "givenName",
+    "familyName": "familyName",
+    "dateOfBirth": "dateOfBirth",
+    "customerRef": "customerRef",
+    "customerId": "id",
+}
+
+
+def _dict(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value: Any) -> list[Mapping[str, Any]]:
+    """The objects of a list, whatever else a server put in it (checks judge any server)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def customer_keys(filter_name: str, customer: Mapping[str, Any]) -> Iterator[str]:
     """Every key under which `customer` is found by `filter_name`."""
-    if filter_name in ("givenName", "familyName", "dateOfBirth", "customerRef"):
-        value = customer.get(filter_name)
-        if value:
+    if filter_name in SCALAR_FIELDS:
+        value = customer.get(SCALAR_FIELDS[filter_name])
+        if isinstance(value, str) and value:
             yield FILTER_KEYS[filter_name](value)
     elif filter_name == "postcode":
-        for address in customer.get("addresses") or []:
-            code = (address.get("components") or {}).get("postcode")
-            if code:
+        for address in _dicts(customer.get("addresses")):
+            code = _dict(address.get("components")).get("postcode")
+            if isinstance(code, str) and code:
                 yield postcode_key(code)
     elif filter_name == "phoneNumber":
-        for phone in (customer.get("contact") or {}).get("phoneNumbers") or []:
-            key = phone_key(phone.get("value", ""))
+        for phone in _dicts(_dict(customer.get("contact")).get("phoneNumbers")):
+            value = phone.get("value")
+            key = phone_key(value) if isinstance(value, str) else None
             if key:
                 yield key
     elif filter_name == "accountNumber":
-        for account in customer.get("accounts") or []:
-            yield account["accountNumber"]
+        for account in _dicts(customer.get("accounts")):
+            if isinstance(account.get("accountNumber"), str):
+                yield account["accountNumber"]
     else:
         raise KeyError(filter_name)
 

@@ -1,4 +1,4 @@
-RULE = "any Api-Version is accepted (the server ignores the version it is asked for)"
+RULE = "any Api-Version is accepted (our reading: only 1 and 1.0; the standard does not say)"
 EXPECTED_CHECK = "negative_data_rejection"
 
 from urllib.parse import parse_qsl, urlencode  # noqa: E402

@@ -1,5 +1,5 @@
-RULE = "responses lack the Api-Version header"
-EXPECTED_CHECK = "api_version_header"
+RULE = "responses lack the Api-Version header (the standard: every response carries it)"
+EXPECTED_CHECK = "response_headers_conformance"
 
 
 def mutate(request, response):

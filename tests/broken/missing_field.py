@@ -1,4 +1,4 @@
-RULE = "GetCustomer drops the required customerRef"
+RULE = "profiles come without customerRef (our reading requires it; the provider's does not say)"
 EXPECTED_CHECK = "response_schema_conformance"
 
 

@@ -1,11 +1,8 @@
-RULE = "errors come as plain application/json without traceId"
-EXPECTED_CHECK = "problem_details"
+RULE = "documented errors come as plain application/json (the standard: problem+json)"
+EXPECTED_CHECK = "content_type_conformance"
 
 
 def mutate(request, response):
-    if response.status >= 400:
-        body = response.json() or {}
-        body.pop("traceId", None)
-        response.set_json(body)
+    if response.status in (400, 401, 404):
         response.headers["content-type"] = "application/json"
     return response

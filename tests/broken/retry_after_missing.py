@@ -1,18 +1,19 @@
-RULE = "the phone verification provider is always down, and 503s say nothing of Retry-After"
-EXPECTED_CHECK = "retry_after_header"
+RULE = "the phone verification provider is always down, and the 500 says nothing of Retry-After"
+EXPECTED_CHECK = "response_headers_conformance"
 
 import json  # noqa: E402
 
 
 def mutate(request, response):
     if request.path == "/customers/supported-formats/phone-number" and response.status == 200:
-        response.status = 503
-        response.headers = {"content-type": "application/problem+json", "api-version": "1.0"}
+        response.status = 500
+        response.headers["content-type"] = "application/problem+json"
+        response.headers.pop("retry-after", None)
         response.body = json.dumps(
             {
                 "type": "newday:generic:error:unavailable",
                 "title": "Down",
-                "status": 503,
+                "status": 500,
                 "traceId": "00-x",
             }
         ).encode()

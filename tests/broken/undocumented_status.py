@@ -1,4 +1,4 @@
-RULE = "an unknown customer is 410 Gone, which the contract does not document"
+RULE = "an unknown customer is 410 Gone, which our reading does not list"
 EXPECTED_CHECK = "status_code_conformance"
 
 

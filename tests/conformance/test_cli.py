@@ -18,7 +18,7 @@ STAGING = "https://dapi.stg-newdaytechnology.net/customer-service"
 
 def conform(*args, env=None, timeout=180):
     return subprocess.run(
-        [sys.executable, "-m", "ndt_contract.cli", "conform", "--quiet", *args],
+        [sys.executable, "-m", "ndt_cli", "conform", "--quiet", *args],
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -37,19 +37,17 @@ def test_the_spec_lints_clean():
 
 
 def test_cli_exits_0_on_the_spec():
-    out = subprocess.run(
-        [sys.executable, "-m", "ndt_contract.cli", "lint"], capture_output=True, text=True
-    )
+    out = subprocess.run([sys.executable, "-m", "ndt_cli", "lint"], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "clean" in out.stdout
 
 
 def test_dangling_ref_names_file_and_pointer(spec_copy: Path):
     replace(
-        spec_copy / "paths/customers.yaml", "responses.yaml#/NotFound", "responses.yaml#/Missing"
+        spec_copy / "paths/customers.yaml", "responses.yaml#/Forbidden", "responses.yaml#/Missing"
     )
     assert messages(spec_copy) == [
-        "spec/paths/customers.yaml#/get/responses/404: "
+        "spec/paths/customers.yaml#/get/responses/403: "
         "$ref '../components/responses.yaml#/Missing': nothing at #/Missing"
     ]
 
@@ -71,7 +69,7 @@ def test_example_violating_its_schema(spec_copy: Path):
 
 
 def test_response_example_with_wrong_type(spec_copy: Path):
-    replace(spec_copy / "components/responses.yaml", "verified: true", "verified: yes please")
+    replace(spec_copy / "components/examples.yaml", "verified: true", "verified: yes please")
     found = messages(spec_copy)
     assert found and all("'yes please' is not of type 'boolean'" in m for m in found)
 
@@ -82,10 +80,10 @@ def test_operation_without_400(spec_copy: Path):
         '    "400":\n      $ref: ../components/responses.yaml#/BadRequest\n',
         "",
     )
-    assert messages(spec_copy) == [
+    assert (
         "spec/paths/verify-email.yaml#/paths/~1customers~1supported-formats~1email-address/post/responses: "
         "VerifyEmail: no 400 response"
-    ]
+    ) in messages(spec_copy)
 
 
 def test_operation_without_operation_id_or_description(spec_copy: Path):
@@ -103,13 +101,13 @@ def test_yaml_syntax_error_names_file_and_line(spec_copy: Path):
 def test_cli_exits_1_with_one_line_per_problem(spec_copy: Path):
     replace(spec_copy / "components/parameters.yaml", '"0003911000001668971"', '"12345"')
     replace(
-        spec_copy / "paths/customers.yaml", "responses.yaml#/NotFound", "responses.yaml#/Missing"
+        spec_copy / "paths/customers.yaml", "responses.yaml#/Forbidden", "responses.yaml#/Missing"
     )
     out = subprocess.run(
         [
             sys.executable,
             "-m",
-            "ndt_contract.cli",
+            "ndt_cli",
             "lint",
             "--spec",
             str(spec_copy / "openapi.yaml"),

@@ -56,3 +56,27 @@ def test_matches_is_an_and_over_filters():
     )
     assert not matches({"givenName": "amelia", "familyName": "Smith"}, customer)
     assert not matches({"customerRef": "4vmgyylnqj"}, customer)
+
+
+def test_customer_id_filter_matches_the_id_exactly():
+    customer = {"id": "0003911000001668971", "customerRef": "4vMgYYLnQJ"}
+    assert matches({"customerId": "0003911000001668971"}, customer)
+    assert not matches({"customerId": "0003911000001668972"}, customer)
+    assert not matches({"customerId": "0003911000001668971"}, {"customerRef": "x"})
+
+
+def test_malformed_customers_never_match_and_never_raise():
+    odd = {
+        "addresses": ["N1C 4DA", {"components": "N1C 4DA"}],
+        "contact": {"phoneNumbers": ["07700 900123", {"value": 7700900123}]},
+        "accounts": [None, {"accountNumber": 5}],
+        "givenName": 5,
+    }
+    for name, value in [
+        ("postcode", "N1C 4DA"),
+        ("phoneNumber", "07700 900123"),
+        ("accountNumber", "5"),
+        ("givenName", "5"),
+    ]:
+        assert not matches({name: value}, odd)
+    assert not matches({"postcode": "N1C 4DA"}, {"contact": "x", "addresses": "x"})

@@ -176,7 +176,7 @@ def test_no_admin_turns_the_admin_api_off_but_not_health():
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10"])
 def test_binding_beyond_loopback_needs_an_admin_token_or_no_admin(host):
     result = subprocess.run(
-        [sys.executable, "-m", "ndt_contract.cli", "mock", "--host", host, "--port", "0"],
+        [sys.executable, "-m", "ndt_cli", "mock", "--host", host, "--port", "0"],
         capture_output=True,
         text=True,
         timeout=60,

@@ -66,7 +66,7 @@ def test_prefer_undocumented_code_lists_the_available_ones(api):
     body = assert_problem(response, 400, VALIDATION)
     assert body["errors"]["Prefer"] == [
         "code=404 is not documented for SearchCustomers",
-        "available codes: 200, 400, 429, 500, 503",
+        "available codes: 200, 400, 415, 429, 500, 503",
     ]
 
 
@@ -80,7 +80,7 @@ def test_prefer_example(api):
     response = api.post(
         "/customers/search",
         json={"filter": {"givenName": "x"}},
-        headers={"Prefer": "example=oneMatch"},
+        headers={"Prefer": "example=byNameAndPostcode"},
     )
     assert response.json()["values"][0]["id"] == AMELIA.customer_id
 

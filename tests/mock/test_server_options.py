@@ -57,7 +57,7 @@ def test_bad_options_are_refused_clearly():
         (["--workers", "0"], "at least 1"),
     ):
         result = subprocess.run(
-            [sys.executable, "-m", "ndt_contract.cli", "mock", *args],
+            [sys.executable, "-m", "ndt_cli", "mock", *args],
             capture_output=True,
             text=True,
             timeout=30,
@@ -72,7 +72,7 @@ def test_missing_dataset_folder_is_a_clear_error(tmp_path):
     import sys
 
     result = subprocess.run(
-        [sys.executable, "-m", "ndt_contract.cli", "mock", "--dataset", str(tmp_path / "none")],
+        [sys.executable, "-m", "ndt_cli", "mock", "--dataset", str(tmp_path / "none")],
         capture_output=True,
         text=True,
         timeout=30,

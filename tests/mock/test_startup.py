@@ -22,7 +22,7 @@ from mock_server.dataset_check import checked_folder
 
 def _mock(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "ndt_contract.cli", "mock", *args],
+        [sys.executable, "-m", "ndt_cli", "mock", *args],
         capture_output=True,
         text=True,
         timeout=timeout,

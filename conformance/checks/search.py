@@ -1,0 +1,288 @@
+"""Search, judged without knowing the target's data: results satisfy their filters, are found
+again by their own values, and can be fetched by id; variants of one query agree.
+
+What is known: the filters, and that search returns the customers matching them. What is our
+reading: AND, case-insensitive names, postcodes ignoring case and spaces, phones in any UK form,
+`customerId` meaning the id. Each oracle fails at the level of the rule it tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import phonenumbers
+from ndt_contract.matching import FILTER_KEYS, matches
+
+from conformance.checks.base import Call, RunContext, Seen, check, violation
+
+SEARCH = "SearchCustomers"
+# Filters whose meaning the provider leaves to us (it names customerId, not how it matches).
+DECIDED_FILTERS = frozenset({"customerId"})
+NARROWING_ORDER = ("postcode", "familyName", "givenName", "dateOfBirth")
+
+
+def _filters(seen: Seen) -> dict[str, str]:
+    body = seen.request_body if isinstance(seen.request_body, dict) else {}
+    raw = body.get("filter")
+    if not isinstance(raw, dict):
+        return {}
+    return {k: v for k, v in raw.items() if k in FILTER_KEYS and isinstance(v, str)}
+
+
+def _results(seen: Seen) -> list[dict[str, Any]] | None:
+    if seen.status != 200 or not isinstance(seen.body, dict):
+        return None
+    values = seen.body.get("values")
+    if not isinstance(values, list):
+        return None
+    return [v for v in values if isinstance(v, dict)]
+
+
+def _ids(results: Iterable[Mapping[str, Any]]) -> set[str]:
+    return {str(r.get("id")) for r in results if r.get("id") is not None}
+
+
+def result_cap(ctx: RunContext) -> int | None:
+    """The most results one search returns, as the full reading says (None: no cap known)."""
+    schema = ctx.views.contract.document["components"]["schemas"].get("SearchResponse", {})
+    return (schema.get("properties", {}).get("values") or {}).get("maxItems")
+
+
+@check
+def search_results_match_filter(ctx: RunContext, seen: Seen, call: Call) -> None:
+    """Every result satisfies its filters (a result matching none of them is a contract break;
+    one matching some but not all breaks our AND reading)."""
+    if seen.operation_id != SEARCH:
+        return
+    results = _results(seen)
+    filters = {k: v for k, v in _filters(seen).items() if k not in DECIDED_FILTERS}
+    if not results or not filters:
+        return
+    wrong = [r for r in results if not matches(filters, r)]
+    if not wrong:
+        return
+    unrelated = [r for r in wrong if not any(matches({k: v}, r) for k, v in filters.items())]
+    where = ctx.where(SEARCH)
+    if unrelated:
+        raise violation(
+            seen,
+            "Search result does not match its filter",
+            f"{len(unrelated)} of {len(results)} results satisfy none of the filters "
+            f"{sorted(filters)}; the provider: search returns the customers matching the filters",
+            "known",
+            "search matches its filters",
+            sources=("provider.reference",),
+            where=where,
+        )
+    raise violation(
+        seen,
+        "Search result matches only some filters",
+        f"{len(wrong)} of {len(results)} results satisfy some but not all of {sorted(filters)}; "
+        "our reading: filters combine with AND",
+        "decision",
+        "search filters combine with AND",
+        where=where,
+    )
+
+
+@check
+def search_result_fetchable(ctx: RunContext, seen: Seen, call: Call) -> None:
+    """A search result fetched by its id exists and is the same customer."""
+    if seen.operation_id != SEARCH:
+        return
+    results = _results(seen)
+    if not results or not isinstance(results[0].get("id"), str):
+        return
+    first = results[0]
+    if not ctx.claim_probe("fetch", first["id"]):
+        return
+    fetched = call("GetCustomer", path_parameters={"customerId": first["id"]})
+    where = ctx.where(SEARCH)
+    body = fetched.body if isinstance(fetched.body, dict) else {}
+    if fetched.status != 200 or body.get("id") != first["id"]:
+        raise violation(
+            seen,
+            "Search result cannot be fetched",
+            f"GetCustomer for the first result's id answered {fetched.status}"
+            + (" with another customer" if fetched.status == 200 else "")
+            + "; the provider: GetCustomer returns the customer with that unique id",
+            "known",
+            "search result fetchable",
+            sources=("provider.reference",),
+            where=where,
+        )
+    if fetched.headers.get("nocustomerdetails"):
+        return
+    differing = sorted(k for k in first if k in body and body[k] != first[k])
+    if differing:
+        raise violation(
+            seen,
+            "Search result differs from GetCustomer",
+            f"fields {differing} of a search result differ from GetCustomer's; our reading: "
+            "both return the same profile",
+            "decision",
+            "search result equals profile",
+            where=where,
+        )
+
+
+def own_values(customer: Mapping[str, Any]) -> dict[str, str]:
+    """One value per filter, exactly as the customer carries it."""
+    values: dict[str, str] = {}
+    for name in ("givenName", "familyName", "dateOfBirth", "customerRef"):
+        if isinstance(customer.get(name), str) and customer[name]:
+            values[name] = customer[name]
+    for address in customer.get("addresses") or []:
+        code = (
+            (address.get("components") or {}).get("postcode") if isinstance(address, dict) else None
+        )
+        if isinstance(code, str) and code:
+            values["postcode"] = code
+            break
+    for phone in (
+        ((customer.get("contact") or {}).get("phoneNumbers") or [])
+        if isinstance(customer.get("contact"), dict)
+        else []
+    ):
+        if isinstance(phone, dict) and isinstance(phone.get("value"), str) and phone["value"]:
+            values["phoneNumber"] = phone["value"]
+            break
+    for account in customer.get("accounts") or []:
+        if isinstance(account, dict) and isinstance(account.get("accountNumber"), str):
+            values["accountNumber"] = account["accountNumber"]
+            break
+    return values
+
+
+def _search(call: Call, filters: Mapping[str, str]) -> Seen:
+    return call(SEARCH, body={"filter": dict(filters)})
+
+
+@check
+def search_self_retrieval(ctx: RunContext, seen: Seen, call: Call) -> None:
+    """A customer a search returned is found again by each of its own values (catches results
+    cut short and filters that never match)."""
+    if seen.operation_id != SEARCH:
+        return
+    results = _results(seen)
+    if not results or not isinstance(results[0].get("id"), str):
+        return
+    customer = results[0]
+    if not ctx.claim_probe("self", customer["id"]):
+        return
+    cap = result_cap(ctx)
+    lost = []
+    for name, value in own_values(customer).items():
+        again = _search(call, {name: value})
+        found = _results(again)
+        if found is None or (cap is not None and len(found) >= cap):
+            continue  # rejected or full: nothing to conclude
+        if customer["id"] not in _ids(found):
+            lost.append(name)
+    if lost:
+        raise violation(
+            seen,
+            "Search does not find a customer by its own values",
+            f"a customer returned by a search is not found again by its own {sorted(lost)}; the "
+            "provider: search returns the customers matching the filters",
+            "known",
+            "search finds by own values",
+            sources=("provider.reference",),
+            where=ctx.where(SEARCH),
+        )
+
+
+def _phone_forms(value: str) -> list[str]:
+    try:
+        parsed = phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException:
+        return []
+    if parsed.country_code != 44:
+        return []
+    national = str(parsed.national_number)
+    return [f"0{national}", f"+44{national}", f"0044{national}"]
+
+
+def variants(customer: Mapping[str, Any]) -> list[tuple[str, dict[str, str], dict[str, str]]]:
+    """(rule, base filter, variant filter) pairs our reading says return the same customers."""
+    values = own_values(customer)
+    pairs = []
+    for name in ("familyName", "givenName"):
+        if name in values:
+            value = values[name]
+            for changed in (value.upper(), value.lower()):
+                if changed != value:
+                    pairs.append(("names match case-insensitively", {name: value}, {name: changed}))
+                    break
+    if "postcode" in values:
+        code = values["postcode"]
+        squeezed = "".join(code.split()).lower()
+        if squeezed != code:
+            pairs.append(
+                ("postcodes ignore case and spaces", {"postcode": code}, {"postcode": squeezed})
+            )
+    if "phoneNumber" in values:
+        forms = [f for f in _phone_forms(values["phoneNumber"]) if f != values["phoneNumber"]]
+        for form in forms[:2]:
+            pairs.append(
+                (
+                    "phones match in any UK form",
+                    {"phoneNumber": values["phoneNumber"]},
+                    {"phoneNumber": form},
+                )
+            )
+    return pairs
+
+
+@check
+def search_metamorphic(ctx: RunContext, seen: Seen, call: Call) -> None:
+    """Variants our reading treats as one query return the same customers, and adding a filter
+    never adds results (both our readings: drift, not failure)."""
+    if seen.operation_id != SEARCH:
+        return
+    results = _results(seen)
+    filters = _filters(seen)
+    if not results or not isinstance(results[0].get("id"), str):
+        return
+    customer = results[0]
+    if not ctx.claim_probe("metamorphic", customer["id"]):
+        return
+    cap = result_cap(ctx)
+    differing = []
+    for rule, base, variant in variants(customer):
+        first, second = _results(_search(call, base)), _results(_search(call, variant))
+        if first is None or (cap is not None and max(len(first), len(second or [])) >= cap):
+            continue
+        if second is None or _ids(first) != _ids(second):
+            differing.append(rule)
+    extra = values_added(call, filters, customer, results, cap)
+    if extra:
+        differing.append("adding a filter never adds results")
+    if differing:
+        raise violation(
+            seen,
+            "Search variants disagree",
+            f"queries our reading treats alike returned different customers: {sorted(set(differing))}",
+            "decision",
+            "search equivalences",
+            where=ctx.where(SEARCH),
+        )
+
+
+def values_added(
+    call: Call,
+    filters: Mapping[str, str],
+    customer: Mapping[str, Any],
+    results: list[dict[str, Any]],
+    cap: int | None,
+) -> bool:
+    """True when narrowing the original query by one more of the customer's values added a
+    customer the original query did not return."""
+    extra = {k: v for k, v in own_values(customer).items() if k not in filters}
+    if not filters or not extra or (cap is not None and len(results) >= cap):
+        return False
+    # A value other customers share (a postcode, a family name) shows an OR most often.
+    name = min(extra, key=lambda n: (NARROWING_ORDER.index(n) if n in NARROWING_ORDER else 99, n))
+    narrowed = _results(_search(call, {**filters, name: extra[name]}))
+    return narrowed is not None and not _ids(narrowed) <= _ids(results)

@@ -1,0 +1,120 @@
+"""The subcommands: what each one is for, how it exits, one example, and where its code lives.
+
+Each subcommand module exposes `add_arguments(parser)` and `run(args) -> int`. Modules are
+imported inside the loaders, so `ndt-customer --help` does not pay for connexion or
+schemathesis; the imports are still plain `from ... import ...` statements, so the dependency
+edges are visible to anyone (or any tool) reading imports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+
+
+def _mock() -> ModuleType:
+    from mock_server import cli
+
+    return cli
+
+
+def _conform() -> ModuleType:
+    from conformance import cli
+
+    return cli
+
+
+def _fixtures() -> ModuleType:
+    from ndt_fixtures import cli
+
+    return cli
+
+
+def _lint() -> ModuleType:
+    from ndt_contract import lint_cli
+
+    return lint_cli
+
+
+def _diff() -> ModuleType:
+    from ndt_contract import diff_cli
+
+    return diff_cli
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    summary: str
+    load: Callable[[], ModuleType]
+    exit_codes: tuple[tuple[int, str], ...]
+    example: str
+
+    def epilog(self) -> str:
+        codes = "\n".join(f"  {code}  {meaning}" for code, meaning in self.exit_codes)
+        return f"exit codes:\n{codes}\n\nexample:\n  {self.example}"
+
+
+USAGE_ERROR = (2, "usage error (bad flag or value, a --spec that does not resolve)")
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    command.name: command
+    for command in (
+        Subcommand(
+            "mock",
+            "serve the Customer API mock",
+            _mock,
+            (
+                (0, "stopped cleanly"),
+                (2, "usage error, unreadable dataset or the port is taken"),
+                (130, "interrupted (Ctrl-C)"),
+            ),
+            "ndt-customer mock --port 9000 --latency 50-200",
+        ),
+        Subcommand(
+            "conform",
+            "check that a base URL honours the contract",
+            _conform,
+            (
+                (0, "every check passed"),
+                (1, "contract failures"),
+                (2, "usage error, production refused, or the target is unreachable"),
+            ),
+            "ndt-customer conform --base-url http://127.0.0.1:8080 --junit reports/conformance.xml",
+        ),
+        Subcommand(
+            "fixtures",
+            "generate a customer dataset",
+            _fixtures,
+            ((0, "dataset written"), (2, "usage error or --out cannot be written")),
+            "ndt-customer fixtures --count 1000 --seed 1 --out fixtures/data",
+        ),
+        Subcommand(
+            "lint",
+            "lint the OpenAPI contract",
+            _lint,
+            ((0, "clean"), (1, "problems found (one line each)"), USAGE_ERROR),
+            "ndt-customer lint --spec spec/openapi.yaml",
+        ),
+        Subcommand(
+            "diff",
+            "classify the changes between two contract versions (breaking, minor, patch)",
+            _diff,
+            (
+                (0, "no breaking change, or info.version has a major bump"),
+                (
+                    1,
+                    "a breaking change without a major bump (with --strict-version: any change "
+                    "info.version does not announce)",
+                ),
+                (
+                    2,
+                    "usage error: a version that is not a folder, file or git REF[:PATH], or "
+                    "does not resolve",
+                ),
+            ),
+            "ndt-customer diff main:spec spec --format markdown --output reports/diff.md",
+        ),
+    )
+}

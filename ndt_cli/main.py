@@ -1,0 +1,108 @@
+"""The `ndt-customer` entry point: parse, dispatch to one subcommand, map errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+
+from ndt_contract.loader import ContractError, spec_root
+
+from ndt_cli.commands import SUBCOMMANDS
+from ndt_cli.parsing import HelpFormatter, check_options, suggestion
+
+DESCRIPTION = "Contract-first mock and conformance harness for the NewDay Customer API."
+EPILOG = """exit codes (every subcommand):
+  0  success
+  1  the check failed (contract failures, lint problems, an unannounced breaking change)
+  2  usage error
+  130  interrupted
+
+example:
+  ndt-customer mock --port 9000
+  ndt-customer <command> --help"""
+
+
+def version_text() -> str:
+    """The tool's version and the bundled contract's, read without resolving the spec."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    import yaml
+
+    try:
+        tool = version("ndt-customer")
+    except PackageNotFoundError:
+        tool = "unknown (not installed)"
+    try:
+        info = yaml.safe_load((spec_root() / "openapi.yaml").read_text(encoding="utf-8"))["info"]
+        contract = f"{info['title']} API {info['version']}"
+    except (OSError, KeyError, TypeError, yaml.YAMLError):
+        contract = "unreadable"
+    return f"ndt-customer {tool} (contract: {contract})"
+
+
+class _VersionAction(argparse.Action):
+    """`--version`, computed only when asked for (argparse's own needs the text up front)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(version_text())
+        parser.exit()
+
+
+def build_parser(chosen: str | None) -> tuple[argparse.ArgumentParser, dict]:
+    """The parser; only the chosen subcommand's module is imported to add its arguments."""
+    parser = argparse.ArgumentParser(
+        prog="ndt-customer",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="{" + ",".join(SUBCOMMANDS) + "}")
+    subparsers = {}
+    for name, command in SUBCOMMANDS.items():
+        subparsers[name] = sub.add_parser(
+            name,
+            help=command.summary,
+            description=command.summary,
+            epilog=command.epilog(),
+            formatter_class=HelpFormatter,
+        )
+        if name == chosen:
+            command.load().add_arguments(subparsers[name])
+    return parser, subparsers
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # connexion imports starlette's TestClient at import time, which warns about httpx.
+    warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette.testclient`")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    parser, subparsers = build_parser(chosen)
+    if chosen is not None and chosen not in SUBCOMMANDS:
+        parser.error(f"unknown command {chosen!r}{suggestion(chosen, SUBCOMMANDS)}")
+    if chosen is None:
+        check_options(parser, argv)
+    else:
+        position = argv.index(chosen)
+        check_options(parser, argv[:position])
+        check_options(subparsers[chosen], argv[position + 1 :])
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return SUBCOMMANDS[args.command].load().run(args)
+    except ContractError as exc:  # a --spec that does not resolve, for any subcommand
+        print(f"ndt-customer {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,307 @@
+"""Judging responses against both views: failures on known and standard rules only, drift
+with its place and its patch, and a patch that makes the drift go away."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from ndt_contract import load_contract
+from ndt_contract.loader import spec_root
+from schemathesis.core.failures import Failure
+
+from checks.fake import AMELIA, VIEWS
+from conformance.drift import DriftReport, apply_patch, build_patch
+from conformance.grading import Exchange, Outage, grade, outage
+from conformance.judge import Views, judge_response
+
+PROFILE = "/customers/{customerId}"
+JSON = {"content-type": "application/json", "api-version": "1.0"}
+PROBLEM = {"content-type": "application/problem+json", "api-version": "1.0"}
+EXAMPLES = load_contract().bundle["components"]["examples"]
+
+
+def judge(status, headers, body, method="get", path=PROFILE, views=VIEWS):
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return judge_response(views, method, path, status, headers, raw)
+
+
+def test_our_own_personas_and_both_provider_versions_are_clean():
+    assert judge(200, JSON, AMELIA.profile) == []
+    assert judge(200, JSON, EXAMPLES["ProviderExampleA"]["value"]) == []
+    assert judge(200, JSON, EXAMPLES["ProviderExampleB"]["value"]) == []
+
+
+def test_a_known_type_broken_is_a_contract_failure_with_its_source():
+    body = {**AMELIA.profile, "accounts": [{"accountNumber": 3915000000966364}]}
+    (found,) = judge(200, JSON, body)
+    assert (found.level, found.rule, found.where) == (
+        "known",
+        "type",
+        "components/schemas.yaml#/AccountNumber",
+    )
+    assert found.sources == ("provider.example",) and "3915000000966364" not in found.message
+
+
+def test_the_values_wrapper_is_known():
+    (found,) = judge(200, JSON, [AMELIA.profile], "post", "/customers/search")
+    assert found.level == "known"
+
+
+def test_a_decision_broken_is_drift_with_the_change_that_accepts_it():
+    body = {k: v for k, v in AMELIA.profile.items() if k != "customerRef"}
+    (found,) = judge(200, JSON, body)
+    assert (found.level, found.rule, found.where) == (
+        "decision",
+        "required/customerRef",
+        "components/schemas.yaml#/CustomerProfile",
+    )
+    (op,) = found.proposal
+    assert (op.file, op.op, op.path) == (
+        "components/schemas.yaml",
+        "remove",
+        "/CustomerProfile/required/1",
+    )
+
+
+def test_a_null_where_our_reading_says_string_proposes_nullable():
+    body = {**AMELIA.profile, "title": None}
+    (found,) = judge(200, JSON, body)
+    assert found.level == "known"  # the type is the provider's: a string, never null
+    body = {**AMELIA.profile, "status": "Dormant"}
+    (found,) = judge(200, JSON, body)
+    assert found.proposal[0].value == "Dormant" and found.proposal[0].path.endswith("/enum/-")
+
+
+def test_a_missing_standard_header_is_a_standard_failure_and_a_gateway_one_is_drift():
+    (found,) = judge(200, {"content-type": "application/json"}, AMELIA.profile)
+    assert (found.level, found.rule) == ("standard", "header/Api-Version")
+    throttled = {"type": "newday:generic:error:throttled", "title": "t", "traceId": "x"}
+    (found,) = judge(
+        429, {"content-type": "application/problem+json", "retry-after": "5"}, throttled
+    )
+    assert found.level == "decision" and found.proposal[0].op == "remove"
+
+
+def test_an_unknown_status_is_drift_and_204_breaks_the_standard():
+    (found,) = judge(409, {}, b"")
+    assert found.level == "decision" and found.proposal[0].path == "/get/responses/409"
+    (found,) = judge(204, {}, b"")
+    assert found.level == "standard"
+
+
+def test_media_type_known_for_profiles_and_ours_for_gateway_errors():
+    (found,) = judge(200, {**JSON, "content-type": "text/plain"}, AMELIA.profile)
+    assert (found.level, found.rule) == ("known", "content-type")
+    (found,) = judge(
+        500, {"content-type": "text/html", "api-version": "1.0", "retry-after": "2"}, b"<p>"
+    )
+    assert (found.level, found.rule) == ("standard", "content-type")
+
+
+def test_empty_and_unparsable_bodies():
+    (found,) = judge(404, {"api-version": "1.0"}, b"")
+    assert found.level == "decision"  # the standard allows an empty 404
+    (found,) = judge(200, JSON, b"{not json")
+    assert found.level == "standard" and found.rule == "json"
+
+
+def test_problems_without_status_or_trace_id_are_drift_only():
+    minimal = {"type": "newday:generic:error:missing", "title": "Not found"}
+    (found,) = judge(404, PROBLEM, minimal)
+    assert found.level == "decision" and found.rule == "required/traceId"
+    bad = {
+        "type": "newday:generic:error:validation",
+        "title": "t",
+        "traceId": "x",
+        "errors": {"a": "b"},
+    }
+    (found,) = judge(400, PROBLEM, bad, "post", "/customers/search")
+    assert found.level == "standard"
+
+
+def test_a_waived_standard_becomes_drift():
+    waived = Views.of(load_contract(), {"standard.unavailable"})
+    headers = {"content-type": "application/problem+json", "api-version": "1.0"}
+    body = {"type": "newday:generic:error:unavailable", "title": "t", "traceId": "x"}
+    assert [f.level for f in judge(500, headers, body)] == ["standard"]
+    assert [f.level for f in judge(500, headers, body, views=waived)] == ["decision"]
+
+
+# -- grading what schemathesis found ------------------------------------------------------
+
+
+def exchange(status, headers, body=b"", method="get", path=PROFILE):
+    return Exchange(method, path, status, headers, body)
+
+
+def failure(title="t"):
+    return Failure(operation="GET /customers/{customerId}", title=title, message="m")
+
+
+def test_outages_are_not_failures():
+    assert outage(exchange(503, {"retry-after": "30"})) == Outage(503, "30")
+    assert outage(exchange(500, {"retry-after": " "})) is None
+    assert outage(exchange(502, {"retry-after": "1"})) is None
+    graded = grade(VIEWS, "not_a_server_error", failure(), exchange(429, {"retry-after": "60"}))
+    assert isinstance(graded, Outage)
+
+
+def test_a_server_error_that_says_nothing_is_a_standard_break():
+    (found,) = grade(VIEWS, "not_a_server_error", failure(), exchange(502, {}))
+    assert found.level == "standard" and found.rule == "server-error"
+
+
+def test_response_checks_are_judged_again_rule_by_rule():
+    body = json.dumps({**AMELIA.profile, "accounts": [{"accountNumber": 1}]}).encode()
+    (found,) = grade(VIEWS, "response_schema_conformance", failure(), exchange(200, JSON, body))
+    assert found.level == "known"
+    assert (
+        grade(
+            VIEWS,
+            "response_schema_conformance",
+            failure(),
+            exchange(200, JSON, json.dumps(AMELIA.profile).encode()),
+        )
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    "check", ["negative_data_rejection", "positive_data_acceptance", "unsupported_method"]
+)
+def test_what_the_target_accepts_is_drift(check):
+    (found,) = grade(VIEWS, check, failure(), exchange(200, JSON))
+    assert found.level == "decision"
+
+
+def test_requested_checks_fail_and_unknown_ones_are_drift():
+    (found,) = grade(VIEWS, "max_response_time", failure(), exchange(200, JSON))
+    assert found.is_failure
+    (found,) = grade(VIEWS, "use_after_free", failure(), exchange(200, JSON))
+    assert found.level == "decision"
+
+
+def test_ignored_auth_takes_the_operations_evidence():
+    (found,) = grade(VIEWS, "ignored_auth", failure(), exchange(200, JSON, path="/customers"))
+    assert found.level == "known"
+    (found,) = grade(VIEWS, "ignored_auth", failure(), exchange(200, JSON))
+    assert found.level == "decision"
+
+
+def test_our_checks_carry_their_own_evidence():
+    from conformance.checks import Violation
+
+    raised = Violation(operation="x", title="t", message="m", level="known", rule="r", where="w")
+    (found,) = grade(VIEWS, "token_identity", raised, None)
+    assert (found.level, found.rule, found.where) == ("known", "r", "w")
+
+
+# -- drift as a patch, applied ------------------------------------------------------------
+
+LEGITIMATE = [
+    # (method, path, status, headers, body): what a correct provider may answer
+    (
+        "get",
+        PROFILE,
+        200,
+        JSON,
+        {k: v for k, v in AMELIA.profile.items() if k not in ("customerRef", "ssoId")},
+    ),
+    ("get", PROFILE, 200, JSON, {**AMELIA.profile, "id": "12345", "status": "Dormant"}),
+    ("get", PROFILE, 404, PROBLEM, {"type": "newday:generic:error:missing", "title": "x"}),
+    ("get", PROFILE, 409, PROBLEM, {"type": "newday:generic:error:conflict"}),
+    (
+        "post",
+        "/customers/search",
+        200,
+        JSON,
+        {
+            "values": [
+                {
+                    **AMELIA.profile,
+                    "addresses": [
+                        {
+                            "format": "Manual",
+                            "components": {"postcode": "n1c4da", "countryCode": "GB"},
+                        }
+                    ],
+                }
+            ]
+        },
+    ),
+    (
+        "post",
+        "/customers/supported-formats/email-address",
+        429,
+        {"content-type": "text/plain", "retry-after": "60"},
+        b"slow down",
+    ),
+    (
+        "post",
+        "/customers/supported-formats/phone-number",
+        200,
+        JSON,
+        {"verified": True, "score": 0.9},
+    ),
+]
+
+
+def judge_all(views):
+    return [
+        (f"{m.upper()} {p}", found)
+        for m, p, status, headers, body in LEGITIMATE
+        for found in judge(status, headers, body, m, p, views)
+    ]
+
+
+def test_legitimate_differences_are_drift_never_failures():
+    found = judge_all(VIEWS)
+    assert found and all(not f.is_failure for _, f in found), [
+        (f.rule, f.where) for _, f in found if f.is_failure
+    ]
+
+
+def test_applying_the_drift_patch_leaves_no_drift(tmp_path: Path):
+    report = DriftReport()
+    for operation, found in judge_all(VIEWS):
+        report.add(found, operation)
+    assert len(report.lines()) == len(report.entries) >= 6
+    patch_file = tmp_path / "drift.json"
+    report.write(patch_file)
+    spec = tmp_path / "spec"
+    shutil.copytree(
+        spec_root(),
+        spec,
+        ignore=shutil.ignore_patterns("*.py", "__pycache__", "ndt_contract", "_spec"),
+    )
+    changed = apply_patch(spec, json.loads(patch_file.read_text()))
+    assert changed
+    patched = Views.of(load_contract(spec / "openapi.yaml"))
+    assert judge_all(patched) == []
+
+
+def test_the_patch_orders_removals_from_one_list_highest_first():
+    body = {
+        k: v for k, v in AMELIA.profile.items() if k not in ("customerRef", "ssoId", "accounts")
+    }
+    patch = build_patch(judge(200, JSON, body))
+    paths = [op["path"] for op in patch["files"]["components/schemas.yaml"]]
+    assert paths == [
+        "/CustomerProfile/required/4",
+        "/CustomerProfile/required/2",
+        "/CustomerProfile/required/1",
+    ]
+
+
+def test_a_patch_of_another_tool_or_outside_the_spec_is_refused(tmp_path: Path):
+    with pytest.raises(ValueError):
+        apply_patch(tmp_path, {"format": "other"})
+    with pytest.raises(ValueError):
+        apply_patch(tmp_path, {"format": "ndt-customer/drift-patch/1", "files": {"../x.yaml": []}})
+
+
+def test_failures_never_enter_a_drift_report():
+    (found,) = judge(200, {"content-type": "application/json"}, AMELIA.profile)
+    with pytest.raises(ValueError):
+        DriftReport().add(found, "GET /customers/{customerId}")
