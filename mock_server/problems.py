@@ -153,7 +153,8 @@ def _retry_after(status: int, documented: Mapping[str, Any] | None) -> int | Non
 
 def new_trace_id() -> str:
     """W3C trace-context shaped, so it can be pasted into tracing tools."""
-    return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+    random = secrets.token_hex(24)  # one read of the system's randomness for both ids
+    return f"00-{random[:32]}-{random[32:]}-01"
 
 
 def render_problem(

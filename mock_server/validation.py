@@ -130,6 +130,15 @@ def _reject_constant(name: str) -> t.NoReturn:
     raise ValueError(f"{name} is not JSON")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # one for the process
+
+
+def _needs_tree_check(raw: bytes) -> bool:
+    """Cheap byte tests: only a body with enough brackets can be too deep, and only one with a
+    `\\u` escape can hold a lone surrogate (raw UTF-8 cannot encode one)."""
+    return raw.count(b"[") + raw.count(b"{") > MAX_DEPTH or b"\\u" in raw
+
+
 def _check_tree(document: t.Any) -> str | None:
     """Why a parsed document is unsafe to go further (too deep, a lone surrogate), or None."""
     stack: list[tuple[t.Any, int]] = [(document, 1)]
@@ -172,7 +181,7 @@ def parse_json(raw: bytes, where: str = "body") -> t.Any:
     except UnicodeDecodeError:
         raise validation_problem({where: ["the body is not valid UTF-8 text"]}) from None
     try:
-        document = json.loads(text, parse_constant=_reject_constant)
+        document = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise validation_problem(
             {where: [f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"]}
@@ -181,7 +190,7 @@ def parse_json(raw: bytes, where: str = "body") -> t.Any:
         raise validation_problem({where: [f"nested deeper than {MAX_DEPTH} levels"]}) from None
     except ValueError as exc:
         raise validation_problem({where: [f"not JSON: {exc}"]}) from None
-    problem = _check_tree(document)
+    problem = _check_tree(document) if _needs_tree_check(raw) else None
     if problem:
         raise validation_problem({where: [problem]})
     return document
