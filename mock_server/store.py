@@ -7,6 +7,7 @@ the ordinals of matching customers; a search intersects them, smallest first, an
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterable, Mapping
@@ -59,9 +60,29 @@ class CustomerStore:
         self._index: dict[str, dict[str, list[int]]] = {name: {} for name in FILTERS}
         self._tokens: dict[str, str] = {}
         for record in records:
-            self._add(record.profile)
-            if record.token:
-                self._tokens[record.token] = record.profile["id"]
+            self._add_record(record)
+
+    @classmethod
+    async def build_cooperatively(
+        cls, records: Iterable[Record], *, search_cap: int, slice_size: int = 16
+    ) -> CustomerStore:
+        """The same store, built on the event loop a slice of records at a time.
+
+        A thread would hold the GIL for most of the build, and every request's socket call
+        would wait for it (bench_scale measured a p99 over a second during a reset at 100,000):
+        short slices bound the pause any request sees instead.
+        """
+        store = cls((), search_cap=search_cap)
+        for count, record in enumerate(records, start=1):
+            store._add_record(record)
+            if count % slice_size == 0:
+                await asyncio.sleep(0)
+        return store
+
+    def _add_record(self, record: Record) -> None:
+        self._add(record.profile)
+        if record.token:
+            self._tokens[record.token] = record.profile["id"]
 
     def __len__(self) -> int:
         return len(self._ordinal)
