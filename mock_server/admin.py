@@ -1,74 +1,153 @@
-"""Routes outside the contract: health checks and `/__admin` (reset, upsert, journal, personas).
+"""Routes outside the contract: health checks, the spec, and `/__admin`.
 
-Kept out of the public spec so that conformance runs never see them.
+Kept out of the public spec so that conformance runs never see them. The admin API reads
+persona tokens and changes the data, so on a shared machine it is guarded (issue 12):
+no CORS (the conventions hand it over before CORS), state changes from another origin refused,
+a Host that is not this machine refused (DNS rebinding), `--admin-token` when set, off with
+`--no-admin`. Customers it accepts are validated exactly as responses are.
 """
 
 from __future__ import annotations
 
+import copy
+import hmac
+import ipaddress
 import json
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from ndt_fixtures import PERSONAS
-from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from starlette.types import Receive, Scope, Send
 
-from mock_server.asgi import read_body, send_json, send_problem, send_response
-from mock_server.problems import (
-    ApiProblem,
-    ProblemCatalogue,
-    validation_problem,
-)
+from mock_server.asgi import header, read_body, send_json, send_problem, send_response
+from mock_server.dataset_check import profile_schema
+from mock_server.problems import ApiProblem, ProblemCatalogue, as_api_problem, validation_problem
 from mock_server.state import MockState
+from mock_server.validation import document_errors, parse_json
 
 ADMIN_PREFIX = "/__admin"
 HEALTH_PATHS = ("/heartbeat", "/healthcheck")
 SPEC_PATH = "/openapi.json"  # the contract itself, not connexion's working copy of it
-OUTSIDE_CONTRACT = frozenset({*HEALTH_PATHS, SPEC_PATH, ADMIN_PREFIX})
+PUBLIC_PATHS = frozenset({*HEALTH_PATHS, SPEC_PATH})
 MAX_ADMIN_BODY = 256 * 1024
+TEMPLATE_ID = "0003919999999999999"  # decision: outside the generator's 0003911... id range
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
 
-def is_admin_path(path: str) -> bool:
-    return path in OUTSIDE_CONTRACT or path.startswith(ADMIN_PREFIX + "/")
+@dataclass(frozen=True)
+class AdminPolicy:
+    """Who may use the admin API: on or off, the token it needs, the host names it answers."""
+
+    enabled: bool = True
+    token: str | None = None
+    extra_hosts: frozenset[str] = frozenset()  # the bound interface, when not a wildcard
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def host_of(authority: str) -> str:
+    """The host of a Host header or an origin's authority, without the port."""
+    return (urlsplit(f"//{authority}").hostname or "").lower()
 
 
 class AdminApp:
-    def __init__(self, state: MockState, catalogue: ProblemCatalogue) -> None:
+    def __init__(
+        self, state: MockState, catalogue: ProblemCatalogue, policy: AdminPolicy | None = None
+    ) -> None:
         self.state = state
         self.catalogue = catalogue
+        self.policy = policy or AdminPolicy()
         document = state.contract.to_dict()
         mock = {"url": "/", "description": "This mock (ndt-customer mock)"}
         document["servers"] = [mock, *(s for s in document.get("servers", []) if s["url"] != "/")]
         self.spec_bytes = json.dumps(document).encode()
-        self.profile_validator = OAS30Validator(
-            state.contract.schema("CustomerProfile"), format_checker=oas30_format_checker
-        )
+        self.profile_schema = profile_schema(state.contract)  # as responses are checked
+        examples = state.contract.operation("GetCustomer").response_examples(200)
+        self.template = dict(copy.deepcopy(next(iter(examples.values()))), id=TEMPLATE_ID)
+
+    async def public(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Health and the spec: open to anyone, CORS included."""
+        method, path = scope["method"], scope["path"]
+        if method not in ("GET", "HEAD"):
+            raise ApiProblem(405, f"{method} is not allowed on {path}.", headers={"Allow": "GET"})
+        if path == SPEC_PATH:
+            await send_response(send, 200, self.spec_bytes)
+        elif path == "/heartbeat":
+            await send_json(send, 200, {"status": "ok"})
+        else:
+            manifest = self.state.dataset.manifest
+            await send_json(
+                send,
+                200,
+                {
+                    "status": "healthy",
+                    "customers": len(self.state.store),
+                    "dataset": {"seed": manifest.get("seed"), "count": manifest.get("count")},
+                },
+            )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
+            self._admit(scope)
             await self._route(scope, receive, send)
-        except ApiProblem as error:
-            await send_problem(send, self.catalogue, error, scope)
+        except Exception as exc:
+            problem = as_api_problem(exc, scope.get("ndt.trace_id", ""))
+            await send_problem(send, self.catalogue, problem, scope)
+
+    def _admit(self, scope: Scope) -> None:
+        policy = self.policy
+        if not policy.enabled:
+            raise ApiProblem(404, "The admin API is off (--no-admin).", title="Not Found")
+        if policy.token is not None:
+            sent = header(scope, "authorization") or ""
+            scheme, _, token = sent.partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(
+                token.strip().encode(), policy.token.encode()
+            ):
+                raise ApiProblem(
+                    401, "The admin API needs Authorization: Bearer <the --admin-token value>."
+                )
+        host = host_of(header(scope, "host") or "")
+        if policy.token is None and not (is_loopback(host) or host in policy.extra_hosts):
+            raise ApiProblem(403, f"The admin API does not answer for host {host!r}.")
+        origin = header(scope, "origin")
+        if origin is not None and scope["method"] not in SAFE_METHODS:
+            own = f"{scope.get('scheme', 'http')}://{header(scope, 'host') or ''}".lower()
+            if origin.lower() != own:
+                raise ApiProblem(403, "Admin changes from another origin are refused.")
 
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         method, path = scope["method"], scope["path"].rstrip("/") or "/"
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         routes = {
-            ("GET", "/heartbeat"): self._heartbeat,
-            ("GET", "/healthcheck"): self._healthcheck,
-            ("GET", SPEC_PATH): self._spec,
             ("POST", f"{ADMIN_PREFIX}/reset"): self._reset,
             ("GET", f"{ADMIN_PREFIX}/journal"): self._journal,
             ("GET", f"{ADMIN_PREFIX}/personas"): self._personas,
+            ("GET", f"{ADMIN_PREFIX}/customers/template"): self._template,
         }
         if (method, path) in routes:
             await routes[(method, path)](send, query)
             return
         prefix = f"{ADMIN_PREFIX}/customers/"
-        if path.startswith(prefix) and "/" not in path[len(prefix) :]:
+        if (
+            path.startswith(prefix)
+            and "/" not in path[len(prefix) :]
+            and path != prefix + "template"
+        ):
             customer_id = path[len(prefix) :]
             if method == "PUT":
-                await self._upsert(customer_id, query, await _read_json(receive), send)
+                body = parse_json(await read_body(receive, MAX_ADMIN_BODY))
+                await self._upsert(customer_id, query, body, send)
                 return
             if method == "GET":
                 customer = self.state.store.get(customer_id)
@@ -76,39 +155,32 @@ class AdminApp:
                     raise ApiProblem(404, "No customer has this id.")
                 await send_response(send, 200, customer.raw)
                 return
-            raise ApiProblem(405, f"{method} is not allowed here; use GET or PUT.")
+            if method == "DELETE":
+                if not self.state.store.delete(customer_id):
+                    raise ApiProblem(404, "No customer has this id.")
+                await send_json(send, 200, {"id": customer_id, "deleted": True})
+                return
+            raise ApiProblem(
+                405, f"{method} is not allowed here.", headers={"Allow": "DELETE, GET, PUT"}
+            )
         known = {p for _, p in routes} | {prefix + "{customerId}"}
-        if any(path == p for p in known):
+        if path in known:
             raise ApiProblem(405, f"{method} is not allowed on {path}.")
         raise ApiProblem(404, f"No admin route {path}; routes: {', '.join(sorted(known))}.")
 
-    async def _spec(self, send: Send, _query: dict) -> None:
-        await send_response(send, 200, self.spec_bytes)
-
-    async def _heartbeat(self, send: Send, _query: dict) -> None:
-        await send_json(send, 200, {"status": "ok"})
-
-    async def _healthcheck(self, send: Send, _query: dict) -> None:
-        manifest = self.state.dataset.manifest
-        await send_json(
-            send,
-            200,
-            {
-                "status": "healthy",
-                "customers": len(self.state.store),
-                "dataset": {"seed": manifest.get("seed"), "count": manifest.get("count")},
-            },
-        )
-
     async def _reset(self, send: Send, _query: dict) -> None:
-        self.state.reset()
+        await self.state.reset_async()
         await send_json(send, 200, {"customers": len(self.state.store)})
 
     async def _journal(self, send: Send, query: dict) -> None:
         raw = (query.get("limit") or ["50"])[0]
-        if not raw.isdigit() or not 1 <= int(raw) <= 500:
+        try:
+            limit = int(raw, 10)  # not str.isdigit: "²" is a digit that int() refuses
+        except ValueError:
+            limit = 0
+        if not 1 <= limit <= 500:
             raise validation_problem({"limit": ["a whole number from 1 to 500"]})
-        await send_json(send, 200, {"entries": self.state.journal.recent(int(raw))})
+        await send_json(send, 200, {"entries": self.state.journal.recent(limit)})
 
     async def _personas(self, send: Send, _query: dict) -> None:
         await send_json(
@@ -122,11 +194,13 @@ class AdminApp:
             },
         )
 
+    async def _template(self, send: Send, _query: dict) -> None:
+        await send_json(send, 200, self.template)
+
     async def _upsert(self, customer_id: str, query: dict, body: Any, send: Send) -> None:
-        errors: dict[str, list[str]] = {}
-        for error in self.profile_validator.iter_errors(body):
-            key = ".".join(str(p) for p in error.absolute_path) or "body"
-            errors.setdefault(key, []).append(error.message)
+        if body is None:
+            raise validation_problem({"body": ["a CustomerProfile JSON body is required"]})
+        errors = document_errors(self.profile_schema, body)
         if not errors and body.get("id") != customer_id:
             errors["id"] = [f"must equal the id in the path ({customer_id})"]
         if errors:
@@ -136,11 +210,3 @@ class AdminApp:
         token = (query.get("token") or [None])[0]
         replaced = self.state.store.upsert(body, token)
         await send_json(send, 200 if replaced else 201, {"id": customer_id, "replaced": replaced})
-
-
-async def _read_json(receive: Receive) -> Any:
-    raw = await read_body(receive, MAX_ADMIN_BODY)
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise validation_problem({"body": [f"not a JSON document: {exc}"]}) from None

@@ -39,11 +39,17 @@ async def send_problem(
     )
 
 
+class ClientDisconnected(Exception):
+    """The client went away (or was dropped for being slow) before its body was in."""
+
+
 async def read_body(receive: Receive, max_bytes: int | None = None) -> bytes:
-    """The whole request body; a 413 problem once it passes `max_bytes`."""
+    """The whole request body, chunked or not; a 413 problem once it passes `max_bytes`."""
     chunks, size, more = [], 0, True
     while more:
         message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnected
         chunk = message.get("body", b"")
         size += len(chunk)
         if max_bytes is not None and size > max_bytes:

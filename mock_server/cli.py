@@ -8,21 +8,28 @@ import os
 import socket
 import sys
 from dataclasses import asdict, replace
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED, PERSONAS, DatasetError
 
+from mock_server.admin import is_loopback
 from mock_server.faults import LatencyRange
+from mock_server.server import DEFAULT_READ_TIMEOUT, uvicorn_options
 from mock_server.settings import Settings
 
-# A mock behind no proxy: uvicorn's proxy-header rewriting and date header are per-request cost.
-UVICORN_OPTIONS = {
-    "access_log": False,
-    "proxy_headers": False,
-    "server_header": False,
-    "date_header": False,
-}
 SETTINGS_ENV = "NDT_MOCK_SETTINGS"  # how worker processes receive the parent's settings
+# Decision: the generated crowd stops at a million (bench/: under 2 GB RSS); a bigger dataset
+# is a folder from `ndt-customer fixtures` (up to 10,000,000).
+MAX_CUSTOMERS = 1_000_000
+WORKER_STARTUP_SECONDS = 120
+
+
+def package_version() -> str:
+    try:
+        return version("ndt-customer")
+    except PackageNotFoundError:  # running from a checkout without installing
+        return "unknown"
 
 
 def _latency(text: str) -> LatencyRange:
@@ -42,45 +49,73 @@ def _rate(text: str) -> float:
     return value
 
 
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
-    return int(text)
+def _whole(low: int, high: int | None = None):
+    def parse(text: str) -> int:
+        try:
+            value = int(text, 10)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            bound = f"from {low} to {high:,}" if high is not None else f"of at least {low}"
+            raise argparse.ArgumentTypeError(f"{value} is not a whole number {bound}")
+        return value
+
+    return parse
 
 
-def _count(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
-    return int(text)
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0.1 <= value <= 300:
+        raise argparse.ArgumentTypeError(f"{value} is outside 0.1..300 seconds")
+    return value
+
+
+def _folder(text: str) -> Path:
+    path = Path(text)
+    if path.is_file():
+        raise argparse.ArgumentTypeError(
+            f"{text} is a file; pass the folder `ndt-customer fixtures --out` wrote "
+            "(customers.jsonl, tokens.jsonl, manifest.json)"
+        )
+    return path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks one)")
-    parser.add_argument("--seed", type=_count, default=DEFAULT_SEED, help="dataset seed")
+    parser.add_argument(
+        "--port", type=_whole(0, 65535), default=8080, help="port (default 8080; 0 picks one)"
+    )
+    parser.add_argument(
+        "--seed", type=_whole(0), default=None, help=f"dataset seed (default {DEFAULT_SEED})"
+    )
     parser.add_argument(
         "--customers",
-        type=_count,
+        type=_whole(0, MAX_CUSTOMERS),
         default=DEFAULT_COUNT,
-        help=f"generated customers besides the personas (default {DEFAULT_COUNT})",
+        help=f"generated customers besides the personas (default {DEFAULT_COUNT}, "
+        f"at most {MAX_CUSTOMERS:,})",
     )
     parser.add_argument(
-        "--dataset", type=Path, help="a dataset folder from `ndt-customer fixtures`"
+        "--dataset", type=_folder, help="a dataset folder from `ndt-customer fixtures`"
     )
-    parser.add_argument("--workers", type=_positive, default=1, help="worker processes")
+    parser.add_argument("--workers", type=_whole(1), default=1, help="worker processes")
     parser.add_argument("--latency", type=_latency, help="added latency, MS or MIN-MAX")
     parser.add_argument(
         "--error-rate",
         type=_rate,
         default=0.0,
-        help="share of API requests answered 503 (0..1, seeded)",
+        help="share of API requests answered 500 unavailable (0..1, seeded)",
     )
     parser.add_argument(
         "--cors-origin",
         action="append",
         dest="cors_origins",
         metavar="ORIGIN",
-        help="allowed browser origin, repeatable (default: any)",
+        help="allowed browser origin, repeatable (default: any; never for /__admin)",
     )
     parser.add_argument(
         "--validate-responses",
@@ -88,13 +123,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="check every response against the contract (slower)",
     )
     parser.add_argument("--spec", type=Path, help="root OpenAPI file (default: the bundled spec)")
+    admin = parser.add_mutually_exclusive_group()
+    admin.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="require `Authorization: Bearer TOKEN` on /__admin (needed off loopback)",
+    )
+    admin.add_argument("--no-admin", action="store_true", help="turn the /__admin API off")
+    parser.add_argument(
+        "--access-log",
+        choices=("plain", "json"),
+        help="print one line per request to stdout (plain text or JSON lines)",
+    )
+    parser.add_argument(
+        "--read-timeout",
+        type=_seconds,
+        default=DEFAULT_READ_TIMEOUT,
+        help=f"seconds a client has to send a whole request (default {DEFAULT_READ_TIMEOUT:g})",
+    )
+
+
+class UsageError(Exception):
+    """Flags that cannot go together; exit 2 with one line."""
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
+    if args.dataset is not None and args.seed is not None:
+        raise UsageError("--seed generates a dataset; it cannot go with --dataset")
+    if args.dataset is not None and args.customers != DEFAULT_COUNT:
+        raise UsageError("--customers generates a dataset; it cannot go with --dataset")
+    if not (is_loopback(args.host) or args.admin_token or args.no_admin):
+        raise UsageError(
+            f"--host {args.host} is reachable from other machines: pass --admin-token TOKEN "
+            "or --no-admin (the admin API reads persona tokens and changes the data)"
+        )
     return Settings(
         host=args.host,
         port=args.port,
-        seed=args.seed,
+        seed=DEFAULT_SEED if args.seed is None else args.seed,
         customers=args.customers,
         dataset=args.dataset,
         workers=args.workers,
@@ -103,6 +169,10 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         cors_origins=tuple(args.cors_origins or ("*",)),
         validate_responses=args.validate_responses,
         spec=args.spec,
+        admin_enabled=not args.no_admin,
+        admin_token=args.admin_token,
+        access_log=args.access_log,
+        read_timeout=args.read_timeout,
     )
 
 
@@ -112,7 +182,18 @@ def build_app(settings: Settings):
     from mock_server.app import create_app
     from mock_server.state import load_dataset
 
-    return create_app(load_contract(settings.spec), load_dataset(settings), settings)
+    contract = load_contract(settings.spec)
+    return create_app(contract, load_dataset(settings, contract), settings)
+
+
+def check_dataset(settings: Settings) -> int:
+    """Read and check the whole dataset once (the parent, before forking workers)."""
+    from ndt_contract import load_contract
+
+    from mock_server.state import load_dataset
+
+    contract = load_contract(settings.spec)
+    return sum(1 for _ in load_dataset(settings, contract).records())
 
 
 def _settings_to_env(settings: Settings) -> str:
@@ -126,61 +207,96 @@ def _settings_to_env(settings: Settings) -> str:
     return json.dumps(data)
 
 
-def app_from_env():
-    """uvicorn's factory in each worker process: same settings, same seed, same data."""
+def settings_from_env() -> Settings:
     data = json.loads(os.environ[SETTINGS_ENV])
     data["dataset"] = Path(data["dataset"]) if data["dataset"] else None
     data["spec"] = Path(data["spec"]) if data["spec"] else None
     data["latency"] = LatencyRange(*data["latency"]) if data["latency"] else None
     data["cors_origins"] = tuple(data["cors_origins"])
-    return build_app(Settings(**data))
+    return Settings(**data)
+
+
+def app_from_env():
+    """uvicorn's factory in each worker process: same settings, same seed, same data."""
+    settings = settings_from_env()
+    uvicorn_options(settings.read_timeout, settings.max_header_bytes)  # this process's limits
+    return build_app(settings)
+
+
+def admin_mode(settings: Settings) -> str:
+    if not settings.admin_enabled:
+        return "off (--no-admin)"
+    mode = "on, token required" if settings.admin_token else "on, no token (loopback only)"
+    if settings.workers > 1:
+        mode += f"; WARNING: each of the {settings.workers} workers keeps its own admin state"
+    return mode
 
 
 def banner(settings: Settings, port: int) -> str:
     base = f"http://{settings.host}:{port}"
+    if settings.dataset is not None:
+        dataset = str(settings.dataset)
+    elif settings.uses_default_dataset:
+        dataset = "committed default"
+    else:
+        dataset = f"seed {settings.seed}, {settings.customers} customers"
+    latency = (
+        f"{settings.latency.min_ms}-{settings.latency.max_ms} ms" if settings.latency else "none"
+    )
     lines = [
         f"Customer API mock on {base}  (Swagger UI {base}/ui/, spec {base}/openapi.json)",
-        f"dataset: {'committed default' if settings.uses_default_dataset else settings.dataset or f'seed {settings.seed}, {settings.customers} customers'}",
-        "personas (all at /__admin/personas):",
+        f"dataset: {dataset}",
+        f"latency: {latency}; error rate: {settings.error_rate:g}; "
+        f"CORS origins: {', '.join(settings.cors_origins)}",
+        f"admin API: {admin_mode(settings)}",
     ]
-    for persona in PERSONAS[:4]:
-        lines.append(f"  {persona.key:<22} GET {base}/customers/{persona.customer_id}")
+    if settings.admin_enabled:
+        lines.append("personas (all at /__admin/personas):")
+        for persona in PERSONAS[:4]:
+            lines.append(f"  {persona.key:<22} GET {base}/customers/{persona.customer_id}")
     lines.append("force an outcome with `Prefer: code=404`, `example=NAME`, `delay=MS`")
     return "\n".join(lines)
 
 
+def _fail(message: str) -> int:
+    print(f"ndt-customer mock: {message}", file=sys.stderr)
+    return 2
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
-    settings = settings_from_args(args)
-    if settings.workers > 1:
-        os.environ[SETTINGS_ENV] = _settings_to_env(settings)
-        print(banner(settings, settings.port), flush=True)
-        uvicorn.run(
-            "mock_server.cli:app_from_env",
-            **UVICORN_OPTIONS,
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.workers,
-            log_level="warning",
-        )
-        return 0
     try:
-        app = build_app(settings)
+        settings = settings_from_args(args)
+    except UsageError as exc:
+        return _fail(str(exc))
+    options = uvicorn_options(settings.read_timeout, settings.max_header_bytes)
+    try:
+        if settings.workers > 1:
+            check_dataset(settings)  # a bad dataset is one line here, not a crash loop
+        else:
+            app = build_app(settings)
     except DatasetError as exc:
-        print(f"ndt-customer mock: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
     try:
         sock = socket.create_server((settings.host, settings.port), reuse_port=False)
     except OSError as exc:
-        print(
-            f"ndt-customer mock: cannot listen on {settings.host}:{settings.port}: {exc.strerror}",
-            file=sys.stderr,
-        )
-        return 2
+        return _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}")
     port = sock.getsockname()[1]
     print(banner(replace(settings, port=port), port), flush=True)
-    config = uvicorn.Config(app, log_level="warning", **UVICORN_OPTIONS)
-    uvicorn.Server(config).run(sockets=[sock])
+    if settings.workers > 1:
+        os.environ[SETTINGS_ENV] = _settings_to_env(settings)
+        config = uvicorn.Config(
+            "mock_server.cli:app_from_env",
+            factory=True,
+            workers=settings.workers,
+            # uvicorn kills a worker that has not answered its ping in 5 s; a worker imports
+            # connexion and loads the dataset first, which takes longer on a busy machine.
+            timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
+            **options,
+        )
+        Multiprocess(config, sockets=[sock]).run()
+        return 0
+    uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
     return 0

@@ -1,19 +1,23 @@
 """The operations as pure functions of (inputs, store) -> Reply: no Request, no Response.
 
-Both ways into the mock (connexion's handlers and the fast lane) call these, so they answer
-alike by construction.
+`OPERATIONS` is the one table from operationId to operation; the pipeline calls nothing else.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mock_server.problems import ApiProblem
 from mock_server.store import CustomerStore, StoredCustomer
-from mock_server.verify import ProviderUnavailable, verify_email, verify_uk_mobile
+from mock_server.verify import (
+    ProviderUnavailable,
+    Unparseable,
+    verify_email,
+    verify_uk_mobile,
+)
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,21 @@ class Reply:
     body: bytes  # JSON
     headers: dict[str, str] = field(default_factory=dict)
     status: int = 200
+
+
+@dataclass(frozen=True)
+class Call:
+    """What an operation may read of a request, already validated by the pipeline."""
+
+    path: Mapping[str, Any] = field(default_factory=dict)
+    token: str | None = None  # the bearer token, when one was sent
+    body: Any = None
+
+
+def unavailable(what: str) -> ApiProblem:
+    """A dependency that cannot answer: the contract's 500 `unavailable` (the catalogue adds
+    Retry-After, as it does to every 429, 500 and 503)."""
+    return ApiProblem(500, f"{what} is unavailable; try again later.")
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -35,12 +54,11 @@ def bearer_token(authorization: str | None) -> str | None:
 
 def _profile_reply(customer: StoredCustomer, token_holder: StoredCustomer | None) -> Reply:
     if token_holder is not None and token_holder.id == customer.id and not customer.has_accounts:
-        return Reply(customer.no_details, {"NoCustomerDetails": "true"})
+        return Reply(customer.no_details(), {"NoCustomerDetails": "true"})
     return Reply(customer.raw)
 
 
-def get_customer(store: CustomerStore, customer_id: str, authorization: str | None) -> Reply:
-    token = bearer_token(authorization)
+def get_customer(store: CustomerStore, customer_id: str, token: str | None) -> Reply:
     holder = None
     if token is not None:
         lookup = store.by_token(token)
@@ -53,15 +71,14 @@ def get_customer(store: CustomerStore, customer_id: str, authorization: str | No
     return _profile_reply(customer, holder)
 
 
-def get_customer_by_access_token(store: CustomerStore, authorization: str | None) -> Reply:
-    token = bearer_token(authorization)
+def get_customer_by_access_token(store: CustomerStore, token: str | None) -> Reply:
     if token is None:
         raise ApiProblem(401, "An access token is required: Authorization: Bearer <token>.")
     lookup = store.by_token(token)
     if not lookup.known:
         raise ApiProblem(401, "The access token is not recognised.")
-    if lookup.customer is None:
-        raise ApiProblem(404, "The token's customer no longer exists.")
+    if lookup.customer is None:  # the contract has no 404 here: a token without a customer
+        raise ApiProblem(401, "The access token's customer no longer exists.")
     return _profile_reply(lookup.customer, lookup.customer)
 
 
@@ -86,7 +103,11 @@ def _verdict(check, body: Mapping[str, Any]) -> Reply:
     try:
         verified = check(_only_value(body)).verified
     except ProviderUnavailable as exc:
-        raise ApiProblem(503, f"The third-party provider is unavailable ({exc}).") from None
+        raise unavailable(f"The third-party provider ({exc})") from None
+    except Unparseable as exc:
+        raise ApiProblem(
+            400, "The value cannot be read.", errors={next(iter(body)): [str(exc)]}
+        ) from None
     return Reply(json.dumps({"verified": verified}).encode())
 
 
@@ -96,3 +117,14 @@ def verify_email_address(body: Mapping[str, Any]) -> Reply:
 
 def verify_phone_number(body: Mapping[str, Any]) -> Reply:
     return _verdict(verify_uk_mobile, body)
+
+
+Operation = Callable[[CustomerStore, Call], Reply]
+
+OPERATIONS: dict[str, Operation] = {
+    "GetCustomer": lambda store, call: get_customer(store, call.path["customerId"], call.token),
+    "GetCustomerByAccessToken": lambda store, call: get_customer_by_access_token(store, call.token),
+    "SearchCustomers": lambda store, call: search_customers(store, call.body),
+    "VerifyEmail": lambda store, call: verify_email_address(call.body),
+    "VerifyPhoneNumber": lambda store, call: verify_phone_number(call.body),
+}

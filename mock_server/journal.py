@@ -1,4 +1,5 @@
-"""The recent requests, for `/__admin/journal`. No bodies and no header values: no PII."""
+"""The recent requests, for `/__admin/journal`. No bodies and no header values (not even
+`Client-Session-Id`): the journal is readable by whoever reaches the admin API."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ class Entry:
     status: int
     duration_ms: float
     trace_id: str
-    client_session_id: str | None
 
 
 class Journal:
@@ -30,7 +30,6 @@ class Journal:
         status: int,
         started: float,
         trace_id: str,
-        client_session_id: str | None,
     ) -> None:
         self._entries.append(
             Entry(
@@ -40,7 +39,6 @@ class Journal:
                 status,
                 round((time.perf_counter() - started) * 1000, 2),
                 trace_id,
-                client_session_id,
             )
         )
 

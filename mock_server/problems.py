@@ -28,12 +28,18 @@ FALLBACK_TYPES = {
     404: "newday:generic:error:missing",
     405: "newday:generic:error:method-not-allowed",
     406: "newday:generic:error:not-acceptable",
+    403: "newday:generic:error:forbidden",
+    408: "newday:generic:error:request-timeout",
     413: "newday:generic:error:payload-too-large",
     415: "newday:generic:error:unsupported-media-type",
+    431: "newday:generic:error:headers-too-large",
     429: "newday:generic:error:throttled",
     500: "newday:generic:error:unavailable",
     503: "newday:generic:error:unavailable",
 }
+
+
+RETRY_STATUSES = frozenset({429, 500, 503})
 
 
 @dataclass(frozen=True)
@@ -100,7 +106,7 @@ class ProblemCatalogue:
                     _problem_type(media.get("schema") or {})
                     or FALLBACK_TYPES.get(status, "about:blank"),
                     title or HTTPStatus(status).phrase,
-                    int(retry.get("example", 1)) if retry else None,
+                    _retry_after(status, retry),
                 )
         return cls(kinds)
 
@@ -108,15 +114,47 @@ class ProblemCatalogue:
         known = self.kinds.get(status)
         if known:
             return known
-        retry = 1 if status in (429, 503) else None
+        retry = _retry_after(status, None)
         return ProblemKind(
             status, FALLBACK_TYPES.get(status, "about:blank"), HTTPStatus(status).phrase, retry
         )
 
 
+def as_api_problem(exc: BaseException, trace_id: str) -> ApiProblem:
+    """Any exception as the problem to answer with; an unexpected one is logged with its
+    traceId (the catch-all: no request ever gets a text/plain 500 or a dropped connection)."""
+    if isinstance(exc, ApiProblem):
+        return exc
+    status = getattr(exc, "status_code", None)  # starlette's HTTPException (routing: 404, 405)
+    if isinstance(status, int) and 400 <= status < 500:
+        if status == 404:
+            return ApiProblem(404, "No such route in the Customer API.", title="Not Found")
+        if status == 405:
+            return ApiProblem(
+                405,
+                "This method is not allowed on this path.",
+                headers=dict(getattr(exc, "headers", None) or {}),
+            )
+        return ApiProblem(status, str(getattr(exc, "detail", "")) or None)
+    log.error("unhandled error, traceId %s", trace_id, exc_info=exc)
+    return ApiProblem(500, f"The mock failed unexpectedly; traceId {trace_id} is in its log.")
+
+
+def _retry_after(status: int, documented: Mapping[str, Any] | None) -> int | None:
+    """Seconds for Retry-After: the contract's example where it documents the header; 1 on
+    every 429, 500 and 503 anyway (decision: a client told to retry needs to know when)."""
+    if documented is not None:
+        try:
+            return int(documented.get("example", 1))
+        except (TypeError, ValueError):
+            return 1
+    return 1 if status in RETRY_STATUSES else None
+
+
 def new_trace_id() -> str:
     """W3C trace-context shaped, so it can be pasted into tracing tools."""
-    return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+    random = secrets.token_hex(24)  # one read of the system's randomness for both ids
+    return f"00-{random[:32]}-{random[32:]}-01"
 
 
 def render_problem(

@@ -1,11 +1,12 @@
 """`Prefer: code=NNN, example=NAME, delay=MS`: Prism-compatible scenario control, parsed once.
 
 A choice the operation does not document is a 400 problem that lists what is available.
+Preferences the mock does not know (`return=representation`, `respond-async`) are ignored, as
+RFC 7240 section 2 requires of a server; `Preference-Applied` names the ones honoured.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Mapping
@@ -13,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ndt_contract import Operation
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server.asgi import header, send_problem, send_response
-from mock_server.problems import ApiProblem, ProblemCatalogue
+from mock_server.customers import Reply
+from mock_server.problems import ApiProblem
 
 MAX_DELAY_MS = 60_000
+KNOWN_PREFERENCES = ("code", "example", "delay")
 _PAIR = re.compile(r"^\s*([A-Za-z-]+)\s*=\s*\"?([^\"]*)\"?\s*$")
 
 
@@ -27,10 +28,23 @@ class Scenario:
     code: int | None = None
     example: str | None = None
     delay_ms: int = 0
+    asked: frozenset[str] = frozenset()  # the preferences the client named
 
     @property
     def overrides_response(self) -> bool:
-        return self.code is not None or self.example is not None
+        """False for `code=200` alone: the real operation answers (a 404 stays a 404)."""
+        return self.example is not None or (self.code is not None and self.code != 200)
+
+    def applied(self) -> str:
+        """The `Preference-Applied` value: the preferences this answer honours."""
+        parts = []
+        if self.overrides_response and "code" in self.asked:
+            parts.append(f"code={self.code}")
+        if self.example is not None:
+            parts.append(f"example={self.example}")
+        if self.delay_ms:
+            parts.append(f"delay={self.delay_ms}")
+        return ", ".join(parts)
 
 
 NO_SCENARIO = Scenario()
@@ -60,13 +74,10 @@ def parse_prefer(header: str | None, operation: Operation) -> Scenario:
             continue
         match = _PAIR.match(part)
         if not match:
-            raise _bad(
-                f"cannot read {part.strip()!r}", "expected key=value pairs: code, example, delay"
-            )
+            continue  # a preference without a value (`respond-async`) or one we cannot read
         key, value = match.group(1).lower(), match.group(2).strip()
-        if key not in ("code", "example", "delay", "dynamic"):
-            raise _bad(f"unknown preference {key!r}", "available: code, example, delay")
-        values[key] = value
+        if key in KNOWN_PREFERENCES:
+            values[key] = value
 
     code = None
     if "code" in values:
@@ -95,7 +106,7 @@ def parse_prefer(header: str | None, operation: Operation) -> Scenario:
                 f"available: 0 to {MAX_DELAY_MS}",
             )
         delay = int(values["delay"])
-    return Scenario(code, example, delay)
+    return Scenario(code, example, delay, frozenset(values))
 
 
 def forced_problem(code: int, example: Mapping[str, Any] | None) -> ApiProblem:
@@ -108,49 +119,19 @@ def forced_problem(code: int, example: Mapping[str, Any] | None) -> ApiProblem:
     )
 
 
-class ScenarioMiddleware:
-    """Applies a Prefer header after routing (it needs the operation), before auth and validation.
-
-    A forced problem status renders through the problem catalogue; a forced success returns the
-    named (or first) documented example. An example named like a documented response header
-    (`noCustomerDetails`) also sets that header, so a forced example stays consistent.
-    """
-
-    def __init__(
-        self, app: ASGIApp, *, operations: Mapping[str, Operation], catalogue: ProblemCatalogue
-    ) -> None:
-        self.app = app
-        self.operations = operations
-        self.catalogue = catalogue
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        routing = scope.get("extensions", {}).get("connexion_routing", {})
-        operation = self.operations.get(routing.get("operation_id"))
-        prefer = header(scope, "Prefer") if scope["type"] == "http" else None
-        if operation is None or not prefer:
-            await self.app(scope, receive, send)
-            return
-        try:
-            scenario = parse_prefer(prefer, operation)
-        except ApiProblem as error:
-            await send_problem(send, self.catalogue, error, scope)
-            return
-        if scenario.delay_ms:
-            await asyncio.sleep(scenario.delay_ms / 1000)
-        if not scenario.overrides_response or (scenario.code == 200 and scenario.example is None):
-            await self.app(scope, receive, send)
-            return
-        code = scenario.code or 200
-        examples = operation.response_examples(code)
-        name = scenario.example or next(iter(examples), None)
-        if code >= 400:
-            error = forced_problem(code, examples.get(name) if scenario.example else None)
-            await send_problem(send, self.catalogue, error, scope)
-            return
-        headers = {"Content-Type": "application/json"}
-        documented = (operation.response(code) or {}).get("headers") or {}
-        for header_name, definition in documented.items():
-            if name and header_name.lower() == name.lower():
-                headers[header_name] = str(definition.get("example", "true"))
-        body = json.dumps(examples.get(name)).encode() if name else b""
-        await send_response(send, code, body, headers)
+def scenario_reply(operation: Operation, scenario: Scenario) -> Reply:
+    """The response a scenario forces. A problem status raises its problem; a success returns
+    the named (or first) documented example. An example named like a documented response header
+    (`noCustomerDetails`) also sets that header, so a forced example stays consistent."""
+    code = scenario.code or 200
+    examples = operation.response_examples(code)
+    name = scenario.example or next(iter(examples), None)
+    if code >= 400:
+        raise forced_problem(code, examples.get(name) if scenario.example else None)
+    headers: dict[str, str] = {}
+    documented = (operation.response(code) or {}).get("headers") or {}
+    for header_name, definition in documented.items():
+        if name and header_name.lower() == name.lower():
+            headers[header_name] = str(definition.get("example", "true"))
+    body = json.dumps(examples.get(name)).encode() if name else b""
+    return Reply(body, headers, code)

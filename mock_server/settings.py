@@ -25,6 +25,11 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     journal_size: int = 500
     spec: Path | None = None
+    admin_enabled: bool = True
+    admin_token: str | None = None
+    access_log: str | None = None  # "plain" or "json"
+    read_timeout: float = 10.0  # seconds to receive a whole request (line, headers, body)
+    max_header_bytes: int = 32 * 1024  # request line and headers; more is a 431
 
     @property
     def uses_default_dataset(self) -> bool:

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import contextlib
+import ctypes
+import gc
+from dataclasses import dataclass, field
 
 from ndt_contract import Contract
-from ndt_fixtures import Dataset, default_dataset_dir, generate_dataset, read_dataset
+from ndt_fixtures import Dataset, default_dataset_dir, generate_dataset
 
+from mock_server.dataset_check import checked_folder, checked_generated
 from mock_server.journal import Journal
 from mock_server.settings import Settings
 from mock_server.store import CustomerStore
 
 
-def load_dataset(settings: Settings) -> Dataset:
-    """The committed dataset by default; a file when given; else generated from seed and count."""
+def load_dataset(settings: Settings, contract: Contract) -> Dataset:
+    """The committed dataset by default; a folder when given; else generated from seed and
+    count. Every one is checked as it is read (dataset_check): a bad one raises DatasetError."""
     if settings.dataset is not None:
-        return read_dataset(settings.dataset)
+        return checked_folder(settings.dataset, contract)
     if settings.uses_default_dataset:
-        return read_dataset(default_dataset_dir())
-    return generate_dataset(settings.seed, settings.customers)
+        return checked_folder(default_dataset_dir(), contract)
+    return checked_generated(generate_dataset(settings.seed, settings.customers), contract)
 
 
 def search_cap(contract: Contract) -> int:
@@ -33,6 +39,7 @@ class MockState:
     dataset: Dataset
     store: CustomerStore
     journal: Journal
+    _resetting: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @classmethod
     def build(cls, contract: Contract, dataset: Dataset, journal_size: int = 500) -> MockState:
@@ -43,3 +50,22 @@ class MockState:
         """Back to the dataset as loaded: admin changes and the journal are dropped."""
         self.store = CustomerStore(self.dataset.records(), search_cap=self.store.search_cap)
         self.journal.clear()
+
+    async def reset_async(self) -> None:
+        """`reset` without blocking: the new store is built a slice at a time on the event
+        loop, which keeps serving requests (from the old store) meanwhile; one reset at a time.
+        The old store's memory is handed back to the system afterwards."""
+        async with self._resetting:
+            store = await CustomerStore.build_cooperatively(
+                self.dataset.records(), search_cap=self.store.search_cap
+            )
+            self.store = store
+            self.journal.clear()
+        release_memory()
+
+
+def release_memory() -> None:
+    """Collect the old store and ask glibc to return freed pages (RSS otherwise stays high)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: reused, not returned
+        ctypes.CDLL("libc.so.6").malloc_trim(0)

@@ -20,7 +20,11 @@ PROVIDER_DOWN_MOBILE = "+447700100999"
 
 
 class ProviderUnavailable(Exception):
-    """The third-party provider would not answer: the caller renders a 503."""
+    """The third-party provider would not answer: the caller renders a 500 unavailable."""
+
+
+class Unparseable(Exception):
+    """The input cannot be read as a phone number at all: a 400, as the domain notes say."""
 
 
 @dataclass(frozen=True)
@@ -41,12 +45,17 @@ def verify_email(address: str) -> Verdict:
     return Verdict(True)
 
 
+# The +44 numbering plan: the UK and the Crown dependencies (Guernsey, Jersey, Isle of Man),
+# whose mobiles (07911 ...) phonenumbers places in GG/JE/IM (known: Ofcom numbering plan).
+UK_PLAN_REGIONS = frozenset({"GB", "GG", "JE", "IM"})
+
+
 def verify_uk_mobile(number: str) -> Verdict:
-    """UK unless it starts with an international prefix; only valid UK mobiles are true."""
+    """UK unless it starts with an international prefix; only valid +44-plan mobiles are true."""
     try:  # phonenumbers reads the UK's 00 international prefix itself
         parsed = phonenumbers.parse(number, "GB")
-    except phonenumbers.NumberParseException:
-        return Verdict(False)
+    except phonenumbers.NumberParseException as exc:
+        raise Unparseable(f"not a phone number: {exc}") from None
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     if e164 == PROVIDER_DOWN_MOBILE:
         raise ProviderUnavailable("phone verification provider unavailable")
@@ -54,6 +63,6 @@ def verify_uk_mobile(number: str) -> Verdict:
         return Verdict(False)
     return Verdict(
         phonenumbers.is_valid_number(parsed)
-        and phonenumbers.region_code_for_number(parsed) == "GB"
+        and phonenumbers.region_code_for_number(parsed) in UK_PLAN_REGIONS
         and phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE
     )

@@ -73,10 +73,10 @@ def stop(server: LiveServer) -> None:
         server.process.kill()
 
 
-@pytest.fixture(scope="session", params=["validated", "fast-lane"])
+@pytest.fixture(scope="session", params=["validated", "default"])
 def mock(request) -> Iterator[LiveServer]:
-    """The real mock on the committed dataset, both ways in: through connexion validating every
-    response against the contract, and through the fast lane that users run by default."""
+    """The real mock on the committed dataset, as the test suite runs it (checking every
+    response against the contract) and as users run it (the same pipeline, no check)."""
     server = start_mock("--validate-responses") if request.param == "validated" else start_mock()
     yield server
     stop(server)

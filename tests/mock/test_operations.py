@@ -164,13 +164,15 @@ def test_verify_email_malformed_is_400(api):
     )
 
 
-def test_verify_email_provider_down_is_503(api):
+def test_verify_email_provider_down_is_500_unavailable(api):
     response = api.post(
         "/customers/supported-formats/email-address",
         json={"emailAddress": "provider-down@example.com"},
+        headers={"Client-Session-Id": "down"},
     )
-    assert_problem(response, 503, "newday:generic:error:unavailable")
+    assert_problem(response, 500, "newday:generic:error:unavailable")
     assert int(response.headers["retry-after"]) >= 0
+    assert response.headers["client-session-id"] == "down"
 
 
 @pytest.mark.parametrize(
@@ -183,6 +185,9 @@ def test_verify_email_provider_down_is_503(api):
         ("+33 6 12 34 56 78", False),  # French mobile
         ("07700 900123", False),  # Ofcom fiction range
         ("07700 100998", False),  # magic false
+        ("07911 123456", True),  # Guernsey: the +44 plan (phonenumbers says GG)
+        ("+44 7624 123456", True),  # Isle of Man
+        ("07797 123456", True),  # Jersey
     ],
 )
 def test_verify_phone(api, number, verified):
@@ -190,8 +195,16 @@ def test_verify_phone(api, number, verified):
     assert response.status_code == 200 and response.json() == {"verified": verified}
 
 
-def test_verify_phone_provider_down_is_503(api):
+def test_verify_phone_provider_down_is_500_unavailable(api):
     response = api.post(
         "/customers/supported-formats/phone-number", json={"phoneNumber": "07700 100999"}
     )
-    assert_problem(response, 503, "newday:generic:error:unavailable")
+    assert_problem(response, 500, "newday:generic:error:unavailable")
+    assert response.headers["retry-after"].isdigit()
+
+
+@pytest.mark.parametrize("number", ["not a number", "abc", "+44"])
+def test_verify_phone_unparseable_is_400(api, number):
+    response = api.post("/customers/supported-formats/phone-number", json={"phoneNumber": number})
+    body = assert_problem(response, 400, "newday:generic:error:validation")
+    assert list(body["errors"]) == ["phoneNumber"]

@@ -7,12 +7,15 @@ from conftest import start_mock, stop
 from support import AMELIA, assert_problem
 
 
-def test_error_rate_one_fails_every_api_call_with_503_and_retry_after():
+def test_error_rate_one_fails_every_api_call_with_500_unavailable_and_retry_after():
     server = start_mock("--error-rate", "1")
     try:
-        response = httpx.get(f"{server.url}/customers/{AMELIA.customer_id}")
-        assert_problem(response, 503, "newday:generic:error:unavailable")
+        response = httpx.get(
+            f"{server.url}/customers/{AMELIA.customer_id}", headers={"Client-Session-Id": "s 1"}
+        )
+        assert_problem(response, 500, "newday:generic:error:unavailable")
         assert response.headers["retry-after"].isdigit()
+        assert response.headers["client-session-id"] == "s 1"
         assert httpx.get(f"{server.url}/heartbeat").status_code == 200  # health is not faulted
     finally:
         stop(server)
