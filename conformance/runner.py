@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 from ndt_contract import Contract, load_contract
@@ -315,16 +316,6 @@ def _register_token_auth(
 # -- findings -------------------------------------------------------------------------------
 
 
-def rule_id(check: str, failure: Any) -> str:
-    """Which rule a failure breaks, finer than its title: two causes that share a title
-    (schema violations at different places) get different ids."""
-    try:
-        key = failure._unique_key
-    except Exception:
-        key = ""
-    return f"{check}:{type(failure).__name__}:{key or failure.title}"
-
-
 def is_outage(response: Any, documented: tuple[int, ...]) -> bool:
     """A documented 429, a 500 `unavailable` problem or a 503 with Retry-After: the target
     says it cannot answer now; that is an outage to count, not a contract failure."""
@@ -349,7 +340,10 @@ def exchange_of(operation: str, interaction: Any) -> Exchange | None:
         return None
     method, _, path = operation.partition(" ")
     headers = {k.lower(): (v[0] if isinstance(v, list) else v) for k, v in response.headers.items()}
-    return Exchange(method.lower(), path, response.status_code, headers, response.content or b"")
+    query = dict(parse_qsl(urlsplit(str(interaction.request.uri)).query))
+    return Exchange(
+        method.lower(), path, response.status_code, headers, response.content or b"", query
+    )
 
 
 def to_finding(

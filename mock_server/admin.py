@@ -188,7 +188,14 @@ class AdminApp:
             200,
             {
                 "personas": [
-                    {"key": p.key, "story": p.story, "id": p.customer_id, "token": p.token}
+                    {
+                        "key": p.key,
+                        "story": p.story,
+                        "id": p.customer_id,
+                        "token": p.token,
+                        "noAccount": not p.profile.get("accounts"),
+                        "searches": p.searches,
+                    }
                     for p in PERSONAS
                 ]
             },

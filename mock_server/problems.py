@@ -141,11 +141,14 @@ def as_api_problem(exc: BaseException, trace_id: str) -> ApiProblem:
 
 
 def _retry_after(status: int, documented: Mapping[str, Any] | None) -> int | None:
-    """Seconds for Retry-After: the contract's example where it documents the header; 1 on
+    """Seconds for Retry-After: the contract's example (or first named example) where it
+    documents the header; 1 on
     every 429, 500 and 503 anyway (decision: a client told to retry needs to know when)."""
     if documented is not None:
+        named = [e.get("value") for e in (documented.get("examples") or {}).values()]
+        sample = documented.get("example", named[0] if named else 1)
         try:
-            return int(documented.get("example", 1))
+            return int(sample)
         except (TypeError, ValueError):
             return 1
     return 1 if status in RETRY_STATUSES else None

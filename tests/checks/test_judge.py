@@ -305,3 +305,17 @@ def test_failures_never_enter_a_drift_report():
     (found,) = judge(200, {"content-type": "application/json"}, AMELIA.profile)
     with pytest.raises(ValueError):
         DriftReport().add(found, "GET /customers/{customerId}")
+
+
+def test_a_bad_version_header_beside_a_good_query_is_no_finding():
+    failure = Failure(
+        operation="GET /customers",
+        title="Schema-violating request accepted",
+        message="Invalid component: parameter `Api-Version` in header - Invalid enum value",
+    )
+    good = Exchange("get", "/customers", 200, JSON, b"{}", {"api-version": "1"})
+    assert grade(VIEWS, "negative_data_rejection", failure, good) == []
+    bad = Exchange("get", "/customers", 200, JSON, b"{}", {"api-version": "7"})
+    assert grade(VIEWS, "negative_data_rejection", failure, bad)[0].level == "decision"
+    alone = Exchange("get", "/customers", 200, JSON, b"{}")
+    assert grade(VIEWS, "negative_data_rejection", failure, alone)

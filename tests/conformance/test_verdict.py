@@ -3,11 +3,13 @@
 from types import SimpleNamespace
 
 import pytest
+from ndt_contract import load_contract
 
+from conformance.judge import Views
 from conformance.redact import Redactor
 from conformance.report.baseline import apply_baseline, read_fingerprints, write_baseline
 from conformance.report.model import Finding, OperationStats, Reproduction, RunResult, Violation
-from conformance.runner import _join_case, is_outage, merge_findings, rule_id, to_finding
+from conformance.runner import is_outage, join_case, merge_findings, to_finding
 
 GET = "GET /customers/{customerId}"
 SEARCH = "POST /customers/search"
@@ -47,8 +49,16 @@ def test_one_rule_on_many_operations_is_one_finding_listing_them():
 
 
 def test_one_response_breaking_several_rules_is_one_finding_listing_them():
-    joined = _join_case([finding("a:1"), finding("b:2"), finding("a:1")])
+    (joined,) = join_case([finding("a:1"), finding("b:2"), finding("a:1")])
     assert joined.signature == ("a:1", "b:2") and joined.checks == ["a", "b"]
+
+
+def test_a_response_breaking_a_known_rule_and_a_decision_is_a_failure_and_a_drift():
+    failing, drifting = join_case(
+        [finding("a:1", evidence="known"), finding("b:2", evidence="decision")]
+    )
+    assert (failing.evidence, failing.signature) == ("known", ("a:1",))
+    assert (drifting.evidence, drifting.signature) == ("decision", ("b:2",))
 
 
 def test_distinct_causes_sharing_a_title_stay_apart():
@@ -56,23 +66,6 @@ def test_distinct_causes_sharing_a_title_stay_apart():
     one.violations = (Violation("schema", "schema:x/type", "Response violates schema", "m"),)
     two.violations = (Violation("schema", "schema:y/enum", "Response violates schema", "m"),)
     assert len(merge_findings([one, two])) == 2
-
-
-def test_rule_id_is_finer_than_the_title():
-    class SchemaError:
-        title = "Response violates schema"
-        _unique_key = "properties/status/type"
-
-    class Plain:
-        title = "Api-Version header missing"
-
-    assert rule_id("response_schema_conformance", SchemaError()) == (
-        "response_schema_conformance:SchemaError:properties/status/type"
-    )
-    assert (
-        rule_id("api_version_header", Plain())
-        == "api_version_header:Plain:Api-Version header missing"
-    )
 
 
 def test_to_finding_redacts_and_keeps_a_replayable_request():
@@ -83,10 +76,16 @@ def test_to_finding_redacts_and_keeps_a_replayable_request():
         ),
         response=SimpleNamespace(status_code=200, content=b'{"givenName": "Amelia"}', headers={}),
     )
-    made = to_finding(
-        "c", failure, operation=GET, interaction=interaction, phase="examples", redactor=Redactor()
+    (made,) = to_finding(
+        "c",
+        failure,
+        operation=GET,
+        interaction=interaction,
+        phase="examples",
+        redactor=Redactor(),
+        views=Views.of(load_contract()),
     )
-    assert made.evidence == "standard" and made.statuses == [200]
+    assert made.evidence == "decision" and made.statuses == [200]  # no evidence backs "c"
     assert "Amelia" not in made.message and made.reproduction.curl.startswith("curl")
     assert made.operation == GET and made.check == "c"
 
