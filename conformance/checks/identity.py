@@ -117,9 +117,12 @@ def no_customer_details(ctx: RunContext, seen: Seen, call: Call) -> None:
 
 
 def _identity_of_answer(ctx: RunContext, seen: Seen) -> Identity | None:
-    """The identity behind the request's token, when the answer is about that customer."""
+    """The identity behind the request's token, when the answer is about that customer (an
+    answer about someone else is token_identity's to judge)."""
     identity = ctx.identities.get(seen.token or "")
-    if identity is None:
+    if identity is None or not isinstance(seen.body, dict):
+        return None
+    if seen.body.get("id") != identity.customer_id:
         return None
     if (
         seen.operation_id == BY_TOKEN

@@ -1,5 +1,5 @@
-RULE = "NoCustomerDetails is never sent"
-EXPECTED_CHECK = "no_customer_details_consistent"
+RULE = "NoCustomerDetails is never sent, not even for the applicant with no account"
+EXPECTED_CHECK = "no_customer_details"
 
 
 def mutate(request, response):

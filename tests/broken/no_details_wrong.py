@@ -1,5 +1,5 @@
 RULE = "NoCustomerDetails comes with every profile, accounts or not"
-EXPECTED_CHECK = "no_customer_details_consistent"
+EXPECTED_CHECK = "no_customer_details"
 
 
 def mutate(request, response):

@@ -1,8 +1,8 @@
-RULE = "successful JSON is labelled text/plain"
+RULE = "profiles are JSON labelled text/plain (the provider's example: JSON)"
 EXPECTED_CHECK = "content_type_conformance"
 
 
 def mutate(request, response):
-    if response.status == 200 and request.path.startswith("/customers"):
+    if request.method == "GET" and response.status == 200 and request.path.startswith("/customers"):
         response.headers["content-type"] = "text/plain"
     return response

@@ -152,3 +152,7 @@ def test_header_value_and_body_shape_are_our_reading():
         fails(seen("GetCustomerByAccessToken", body=extra, headers=NCD, token="token-oliver")).level
         == "decision"
     )
+
+
+def test_an_answer_about_someone_else_is_left_to_token_identity():
+    run(seen("GetCustomerByAccessToken", body=AMELIA.profile, token="token-oliver"))
