@@ -67,7 +67,9 @@ class AdminApp:
         self.state = state
         self.catalogue = catalogue
         self.policy = policy or AdminPolicy()
-        document = state.contract.to_dict()
+        # The bundle: one document whose $refs name components, so a frontend's type generator
+        # produces named types (CustomerProfile, not forty anonymous copies).
+        document = copy.deepcopy(dict(state.contract.bundle))
         mock = {"url": "/", "description": "This mock (ndt-customer mock)"}
         document["servers"] = [mock, *(s for s in document.get("servers", []) if s["url"] != "/")]
         self.spec_bytes = json.dumps(document).encode()

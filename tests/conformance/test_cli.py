@@ -234,8 +234,35 @@ def test_the_shipped_testdata_example_is_valid(monkeypatch):
 
     example = Path(__file__).resolve().parents[2] / "examples/conformance/testdata.yaml"
     monkeypatch.setenv("NDT_STG_CUSTOMER_TOKEN", "t")
-    assert load_testdata(example, STAGING).customer_ids
+    monkeypatch.setenv("NDT_STG_APPLICANT_TOKEN", "a")
+    staging = load_testdata(example, STAGING)
+    assert staging.customer_ids
+    assert staging.identities["t"].no_account is False
+    assert staging.identities["a"].no_account is True
     assert load_testdata(example, "http://127.0.0.1:8080").search_filters
+
+
+def test_testdata_tokens_must_name_a_variable_and_a_customer(tmp_path, monkeypatch):
+    from conformance.testdata import load_testdata
+
+    monkeypatch.setenv("T", "token")
+    bad = tmp_path / "bad.yaml"
+    for tokens in ("[{tokenEnv: T}]", "[{customerId: '1'}]", "{tokenEnv: T}"):
+        bad.write_text(f"tokens: {tokens}\n")
+        with pytest.raises(UsageError, match="tokens"):
+            load_testdata(bad, STAGING)
+
+
+def test_waiving_what_is_not_a_standard_is_a_usage_error():
+    with pytest.raises(UsageError, match="not a standard"):
+        validate(
+            ConformOptions(base_url="http://127.0.0.1:1", waived=("provider.example",)),
+            load_contract(),
+        )
+    validate(
+        ConformOptions(base_url="http://127.0.0.1:1", waived=("standard.throttling",)),
+        load_contract(),
+    )
 
 
 def test_production_host_is_refused_even_if_the_spec_stops_naming_it():

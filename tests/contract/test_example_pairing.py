@@ -66,12 +66,6 @@ def test_paired_response_examples_carry_every_required_header(op):
             "404",
             lambda v: v["type"] == "newday:generic:error:missing",
         ),
-        (
-            "VerifyPhoneNumber",
-            "providerDown",
-            "500",
-            lambda v: v["type"] == "newday:generic:error:unavailable",
-        ),
     ],
 )
 def test_the_documented_pairs(operation_id, name, status, check):

@@ -297,3 +297,28 @@ def test_undeclared_method_on_a_literal_path_is_405_not_a_path_parameter(api):
     assert response.status_code == 405 and response.headers["allow"] == "POST"
     assert response.headers["content-type"] == "application/problem+json"
     assert api.put("/customers/supported-formats/phone-number").status_code == 405
+
+
+def test_openapi_json_is_one_valid_document_with_named_schemas(api):
+    """Served bundled, not dereferenced: a type generator finds CustomerProfile by name."""
+    from openapi_spec_validator import validate
+
+    served = api.get("/openapi.json").json()
+    validate(served)
+    schemas = served["components"]["schemas"]
+    assert {"CustomerProfile", "SearchResponse", "BadRequestProblem", "Address"} <= set(schemas)
+    search = served["paths"]["/customers/search"]["post"]["responses"]["200"]
+    items = search["content"]["application/json"]["schema"]
+    assert items == {"$ref": "#/components/schemas/SearchResponse"}
+    assert all(ref.startswith("#/components/") for ref in _refs(served))
+
+
+def _refs(node):
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
