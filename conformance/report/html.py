@@ -8,6 +8,7 @@ from html import escape
 from pathlib import Path
 
 from conformance.report.model import EXIT_PASS, Finding, RunResult
+from conformance.report.terminal import spec_lines
 
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1d232a;max-width:80rem}
@@ -30,7 +31,8 @@ def _finding(finding: Finding) -> str:
         f"{escape(v.title)} <code>{escape(v.check)}</code><pre>{escape(v.message)}</pre></li>"
         for v in finding.violations[1:]
     )
-    repro = (
+    spec = "".join(f"<p class='spec'>{escape(line)}</p>" for line in spec_lines(finding))
+    repro = spec + (
         f"<p>Reproduce (HTTP {finding.reproduction.status}):</p>"
         f"<pre class='curl'>{escape(finding.reproduction.curl)}</pre>"
         if finding.reproduction

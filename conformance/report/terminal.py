@@ -3,6 +3,7 @@ summary people can act on, ending with one verdict line."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from typing import TextIO
@@ -80,6 +81,16 @@ def _paint(text: str, colour: str, enabled: bool) -> str:
     return f"{colour}{text}{RESET}" if enabled else text
 
 
+def spec_lines(finding: Finding) -> list[str]:
+    """Where the contract states the rule, and for drift the change that accepts the target."""
+    lead = finding.lead
+    lines = [f"in the spec: {lead.where}"] if lead.where else []
+    for op in lead.proposal:
+        change = op.path if op.op == "remove" else f"{op.path} = {json.dumps(op.value)}"
+        lines.append(f"to accept it: {op.op} {change} in {op.file}")
+    return lines
+
+
 def _finding_lines(number: int, finding: Finding, colour: bool) -> list[str]:
     evidence = _paint(f"[{finding.evidence}]", EVIDENCE_COLOUR.get(finding.evidence, RED), colour)
     ops = ", ".join(finding.operations)
@@ -98,6 +109,7 @@ def _finding_lines(number: int, finding: Finding, colour: bool) -> list[str]:
             for v in finding.violations[1:]
         ]
     lines += [f"   {line}" for line in finding.message.splitlines() if line.strip()][:12]
+    lines += [f"   {line}" for line in spec_lines(finding)]
     if finding.reproduction:
         lines.append(f"   reproduce: {finding.reproduction.curl}")
     return lines

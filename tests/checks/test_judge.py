@@ -319,3 +319,25 @@ def test_a_bad_version_header_beside_a_good_query_is_no_finding():
     assert grade(VIEWS, "negative_data_rejection", failure, bad)[0].level == "decision"
     alone = Exchange("get", "/customers", 200, JSON, b"{}")
     assert grade(VIEWS, "negative_data_rejection", failure, alone)
+
+
+def test_drift_findings_show_their_place_and_change():
+    from conformance.report.model import Finding, Violation
+    from conformance.report.terminal import spec_lines
+
+    body = {k: v for k, v in AMELIA.profile.items() if k != "customerRef"}
+    (found,) = judge(200, JSON, body)
+    violation = Violation(
+        "response_schema_conformance",
+        found.rule,
+        "t",
+        found.message,
+        "decision",
+        found.where,
+        found.proposal,
+    )
+    lines = spec_lines(Finding((violation,), ["GET /x"], [200], None, "examples"))
+    assert lines == [
+        "in the spec: components/schemas.yaml#/CustomerProfile",
+        "to accept it: remove /CustomerProfile/required/1 in components/schemas.yaml",
+    ]

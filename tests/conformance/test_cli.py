@@ -140,7 +140,7 @@ def test_failing_run_exits_1_with_a_readable_redacted_report_and_junit(tmp_path)
     assert ("POST /customers/search", "not_a_server_error") in passed
     assert int(suite.get("tests")) == len(cases)
     failure = cases[("POST /customers/search", "search_results_match_filter")].find("failure")
-    assert failure.get("type") == "standard:search_results_match_filter"
+    assert failure.get("type") == "known:search_results_match_filter"
 
 
 def test_passing_run_exits_0_and_prints_cases_per_second(tmp_path):
@@ -156,7 +156,7 @@ def test_passing_run_exits_0_and_prints_cases_per_second(tmp_path):
 
 def test_help_states_defaults_exit_codes_and_an_example():
     result = subprocess.run(
-        [sys.executable, "-m", "ndt_contract.cli", "conform", "--help"],
+        [sys.executable, "-m", "ndt_cli", "conform", "--help"],
         capture_output=True,
         text=True,
         timeout=60,

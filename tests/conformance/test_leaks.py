@@ -29,7 +29,7 @@ def leak_pii(request, response):
 
 def conform(*args, env):
     return subprocess.run(
-        [sys.executable, "-m", "ndt_contract.cli", "conform", *args],
+        [sys.executable, "-m", "ndt_cli", "conform", *args],
         capture_output=True,
         text=True,
         timeout=300,

@@ -124,7 +124,7 @@ def test_under_ci_the_cli_prints_plain_phase_lines(tmp_path):
             [
                 sys.executable,
                 "-m",
-                "ndt_contract.cli",
+                "ndt_cli",
                 "conform",
                 "--base-url",
                 server.url,
