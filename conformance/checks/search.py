@@ -39,6 +39,12 @@ def _results(seen: Seen) -> list[dict[str, Any]] | None:
     return [v for v in values if isinstance(v, dict)]
 
 
+def conclusive(seen: Seen) -> bool:
+    """An answer that says something about the data: not a refusal of the credentials, a
+    throttle or an outage (a token may expire between a search and the probe after it)."""
+    return seen.status not in (401, 403, 429) and seen.status < 500
+
+
 def _ids(results: Iterable[Mapping[str, Any]]) -> set[str]:
     return {str(r.get("id")) for r in results if r.get("id") is not None}
 
@@ -98,6 +104,8 @@ def search_result_fetchable(ctx: RunContext, seen: Seen, call: Call) -> None:
     if not ctx.claim_probe("fetch", first["id"]):
         return
     fetched = call("GetCustomer", path_parameters={"customerId": first["id"]})
+    if not conclusive(fetched):
+        return
     where = ctx.where(SEARCH)
     body = fetched.body if isinstance(fetched.body, dict) else {}
     if fetched.status != 200 or body.get("id") != first["id"]:
@@ -251,7 +259,10 @@ def search_metamorphic(ctx: RunContext, seen: Seen, call: Call) -> None:
     cap = result_cap(ctx)
     differing = []
     for rule, base, variant in variants(customer):
-        first, second = _results(_search(call, base)), _results(_search(call, variant))
+        base_seen, variant_seen = _search(call, base), _search(call, variant)
+        if not (conclusive(base_seen) and conclusive(variant_seen)):
+            continue
+        first, second = _results(base_seen), _results(variant_seen)
         if first is None or (cap is not None and max(len(first), len(second or [])) >= cap):
             continue
         if second is None or _ids(first) != _ids(second):

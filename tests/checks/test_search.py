@@ -145,3 +145,20 @@ def test_no_results_and_other_operations_are_not_judged():
         run(check, search_seen(HARTLEY, []))
         run(check, seen("GetCustomer", body=AMELIA.profile))
     assert len(CUSTOMERS) == 3
+
+
+def test_refusals_and_outages_of_a_probe_prove_nothing():
+    class Refusing(FakeTarget):
+        def __call__(self, operation_id, **kwargs):
+            answer = super().__call__(operation_id, **kwargs)
+            return seen(operation_id, 401, {}) if operation_id == "GetCustomer" else answer
+
+    run(search_result_fetchable, search_seen(HARTLEY, [AMELIA.profile]), Refusing())
+
+    class Throttled(FakeTarget):
+        def __call__(self, operation_id, **kwargs):
+            super().__call__(operation_id, **kwargs)
+            return seen(operation_id, 429, {})
+
+    run(search_metamorphic, search_seen({"familyName": "Hartley"}, [AMELIA.profile]), Throttled())
+    run(search_self_retrieval, search_seen(HARTLEY, [AMELIA.profile]), Throttled())
