@@ -65,7 +65,7 @@ class CustomerStore:
 
     @classmethod
     async def build_cooperatively(
-        cls, records: Iterable[Record], *, search_cap: int, slice_size: int = 16
+        cls, records: Iterable[Record], *, search_cap: int, slice_size: int = 4
     ) -> CustomerStore:
         """The same store, built on the event loop a slice of records at a time.
 
