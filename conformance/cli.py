@@ -30,7 +30,7 @@ example:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = EPILOG
+    parser.epilog = parser.epilog or EPILOG  # the dispatcher's, when it gave one
     target = parser.add_argument_group("target")
     target.add_argument(
         "--base-url", required=True, help="the API root, e.g. http://127.0.0.1:8080 (required)"

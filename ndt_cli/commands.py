@@ -77,11 +77,22 @@ SUBCOMMANDS: dict[str, Subcommand] = {
             "check that a base URL honours the contract",
             _conform,
             (
-                (0, "every check passed"),
-                (1, "contract failures"),
-                (2, "usage error, production refused, or the target is unreachable"),
+                (0, "pass (drift is reported, not failed, unless --strict)"),
+                (
+                    1,
+                    "contract or standard failures (or drift with --strict, or a documented "
+                    "status never reached with --require-coverage)",
+                ),
+                (2, "usage error or refused target (production without --allow-production)"),
+                (
+                    3,
+                    "inconclusive: unreachable or unhealthy target, outages past "
+                    "--outage-threshold, or every response of an operation 401/404",
+                ),
             ),
-            "ndt-customer conform --base-url http://127.0.0.1:8080 --junit reports/conformance.xml",
+            "ndt-customer conform --base-url https://dapi.stg-newdaytechnology.net/customer-service "
+            "--cert client.pem --key client.key --token-env NDT_STG_TOKEN --testdata staging.yaml "
+            "--drift-report reports/drift.json --junit reports/conformance.xml",
         ),
         Subcommand(
             "fixtures",
