@@ -9,7 +9,6 @@ function), so each branch is tested on hand-built exchanges; `adapt` turns it in
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from ndt_contract.evidence import Level
 from schemathesis.core.failures import Failure
 
 from conformance.judge import PatchOp, Views, operation_pointer
+from conformance.redact import body_json
 
 
 @dataclass(frozen=True)
@@ -165,15 +165,6 @@ def violation(
 _ACTIVE: RunContext | None = None
 
 
-def _json(content: bytes | None) -> Any:
-    if not content:
-        return None
-    try:
-        return json.loads(content)
-    except ValueError:
-        return None
-
-
 def seen_from(response: Any, case: Any) -> Seen:
     request = response.request
     request_headers = {k.lower(): v for k, v in (getattr(request, "headers", None) or {}).items()}
@@ -183,9 +174,9 @@ def seen_from(response: Any, case: Any) -> Seen:
         path=case.operation.path,
         status=response.status_code,
         headers={k.lower(): v[0] for k, v in response.headers.items() if v},
-        body=_json(response.content),
+        body=body_json(response.content),
         request_headers=request_headers,
-        request_body=_json(getattr(request, "body", None)),
+        request_body=body_json(getattr(request, "body", None)),
         path_parameters=dict(case.path_parameters or {}),
         query=dict(parse_qsl(urlsplit(str(getattr(request, "url", "") or "")).query)),
     )

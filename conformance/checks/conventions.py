@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from conformance.checks.base import Call, RunContext, Seen, check, violation
+from conformance.judge import media_type
 
 PROBLEM_JSON = "application/problem+json"
 MAJOR = re.compile(r"([0-9]+)(?:\.[0-9]+)*")
@@ -72,7 +73,7 @@ def problem_details(ctx: RunContext, seen: Seen, call: Call) -> None:
     op = ctx.views.contract.operation(seen.operation_id)
     if seen.status in op.documented_statuses:
         return
-    media = seen.headers.get("content-type", "").split(";")[0].strip().lower()
+    media = media_type(seen.headers.get("content-type"))
     if media != PROBLEM_JSON or not isinstance(seen.body, dict):
         raise violation(
             seen,

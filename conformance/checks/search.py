@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import phonenumbers
-from ndt_contract.matching import FILTER_KEYS, matches
+from ndt_contract.matching import FILTER_KEYS, as_dict, dicts, matches, uk_forms
 
 from conformance.checks.base import Call, RunContext, Seen, check, violation
 
@@ -141,25 +140,19 @@ def own_values(customer: Mapping[str, Any]) -> dict[str, str]:
     for name in ("givenName", "familyName", "dateOfBirth", "customerRef"):
         if isinstance(customer.get(name), str) and customer[name]:
             values[name] = customer[name]
-    for address in customer.get("addresses") or []:
-        code = (
-            (address.get("components") or {}).get("postcode") if isinstance(address, dict) else None
-        )
-        if isinstance(code, str) and code:
-            values["postcode"] = code
-            break
-    for phone in (
-        ((customer.get("contact") or {}).get("phoneNumbers") or [])
-        if isinstance(customer.get("contact"), dict)
-        else []
-    ):
-        if isinstance(phone, dict) and isinstance(phone.get("value"), str) and phone["value"]:
-            values["phoneNumber"] = phone["value"]
-            break
-    for account in customer.get("accounts") or []:
-        if isinstance(account, dict) and isinstance(account.get("accountNumber"), str):
-            values["accountNumber"] = account["accountNumber"]
-            break
+    found = {
+        "postcode": [
+            as_dict(a.get("components")).get("postcode") for a in dicts(customer.get("addresses"))
+        ],
+        "phoneNumber": [
+            p.get("value") for p in dicts(as_dict(customer.get("contact")).get("phoneNumbers"))
+        ],
+        "accountNumber": [a.get("accountNumber") for a in dicts(customer.get("accounts"))],
+    }
+    for name, candidates in found.items():
+        first = next((v for v in candidates if isinstance(v, str) and v), None)
+        if first is not None:
+            values[name] = first
     return values
 
 
@@ -201,17 +194,6 @@ def search_self_retrieval(ctx: RunContext, seen: Seen, call: Call) -> None:
         )
 
 
-def _phone_forms(value: str) -> list[str]:
-    try:
-        parsed = phonenumbers.parse(value, "GB")
-    except phonenumbers.NumberParseException:
-        return []
-    if parsed.country_code != 44:
-        return []
-    national = str(parsed.national_number)
-    return [f"0{national}", f"+44{national}", f"0044{national}"]
-
-
 def variants(customer: Mapping[str, Any]) -> list[tuple[str, dict[str, str], dict[str, str]]]:
     """(rule, base filter, variant filter) pairs our reading says return the same customers."""
     values = own_values(customer)
@@ -231,7 +213,7 @@ def variants(customer: Mapping[str, Any]) -> list[tuple[str, dict[str, str], dic
                 ("postcodes ignore case and spaces", {"postcode": code}, {"postcode": squeezed})
             )
     if "phoneNumber" in values:
-        forms = [f for f in _phone_forms(values["phoneNumber"]) if f != values["phoneNumber"]]
+        forms = [f for f in uk_forms(values["phoneNumber"]) if f != values["phoneNumber"]]
         for form in forms[:2]:
             pairs.append(
                 (

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import phonenumbers
+from ndt_contract.matching import uk_forms
 
 from conformance.checks.base import Call, RunContext, Seen, check, violation
 
@@ -98,20 +99,6 @@ def verify_impossible_input(ctx: RunContext, seen: Seen, call: Call) -> None:
             sources=("provider.reference",),
             where=ctx.where(seen.operation_id),
         )
-
-
-def uk_forms(value: Any) -> list[str]:
-    """National, +44 and 0044 forms of a UK number (empty when it is not one)."""
-    if not isinstance(value, str):
-        return []
-    try:
-        parsed = phonenumbers.parse(value, "GB")
-    except phonenumbers.NumberParseException:
-        return []
-    if parsed.country_code != 44 or not phonenumbers.is_possible_number(parsed):
-        return []
-    national = str(parsed.national_number)
-    return [f"0{national}", f"+44{national}", f"0044{national}"]
 
 
 @check

@@ -45,6 +45,20 @@ def phone_key(value: str) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def uk_forms(value: object) -> list[str]:
+    """National, +44 and 0044 forms of one possible UK number (empty when it is not one)."""
+    if not isinstance(value, str):
+        return []
+    try:
+        parsed = phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException:
+        return []
+    if parsed.country_code != 44 or not phonenumbers.is_possible_number(parsed):
+        return []
+    national = str(parsed.national_number)
+    return [f"0{national}", f"+44{national}", f"0044{national}"]
+
+
 def date_key(value: str) -> str:
     """The date part of an ISO 8601 date-time."""
     return value[:10]
@@ -75,11 +89,12 @@ SCALAR_FIELDS = {
 }
 
 
-def _dict(value: Any) -> Mapping[str, Any]:
+def as_dict(value: Any) -> Mapping[str, Any]:
+    """The value when it is an object, else an empty one (checks judge any server)."""
     return value if isinstance(value, dict) else {}
 
 
-def _dicts(value: Any) -> list[Mapping[str, Any]]:
+def dicts(value: Any) -> list[Mapping[str, Any]]:
     """The objects of a list, whatever else a server put in it (checks judge any server)."""
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
@@ -91,18 +106,18 @@ def customer_keys(filter_name: str, customer: Mapping[str, Any]) -> Iterator[str
         if isinstance(value, str) and value:
             yield FILTER_KEYS[filter_name](value)
     elif filter_name == "postcode":
-        for address in _dicts(customer.get("addresses")):
-            code = _dict(address.get("components")).get("postcode")
+        for address in dicts(customer.get("addresses")):
+            code = as_dict(address.get("components")).get("postcode")
             if isinstance(code, str) and code:
                 yield postcode_key(code)
     elif filter_name == "phoneNumber":
-        for phone in _dicts(_dict(customer.get("contact")).get("phoneNumbers")):
+        for phone in dicts(as_dict(customer.get("contact")).get("phoneNumbers")):
             value = phone.get("value")
             key = phone_key(value) if isinstance(value, str) else None
             if key:
                 yield key
     elif filter_name == "accountNumber":
-        for account in _dicts(customer.get("accounts")):
+        for account in dicts(customer.get("accounts")):
             if isinstance(account.get("accountNumber"), str):
                 yield account["accountNumber"]
     else:
