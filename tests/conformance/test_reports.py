@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,15 +14,13 @@ import pytest
 from broken.base import serve_variant
 
 from conformance import ConformOptions, run_conformance
+from conformance.engine import Progress
 from conformance.report.html import write_html
 from conformance.report.model import Finding, OperationStats, Reproduction, RunResult, Violation
 from conformance.report.terminal import ProgressPrinter, render_summary, wants_colour
-from conformance.runner import Progress
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = ROOT / "reports"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -143,34 +140,6 @@ def test_under_ci_the_cli_prints_plain_phase_lines(tmp_path):
     assert "Documented examples ...\n" in result.stderr
     assert "Random valid requests ...\n" in result.stderr
     assert "Boundary and invalid values" not in result.stderr  # not selected: not announced
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (CHROMIUM and CHROMEDRIVER):
-        message = "Debian's chromium and chromium-driver are needed (.ci/run installs them)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,1600",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
 
 
 @pytest.mark.browser

@@ -39,7 +39,7 @@ def test_two_workers_finish_without_runtime_errors(mock):
 
 
 def test_examples_and_coverage_run_on_one_worker_the_rest_on_many():
-    from conformance.runner import engine_passes
+    from conformance.engine import engine_passes
 
     phases = ("examples", "coverage", "fuzzing", "stateful")
     assert engine_passes(phases, 1) == [(phases, 1)]

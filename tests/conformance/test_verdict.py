@@ -5,11 +5,11 @@ from types import SimpleNamespace
 import pytest
 from ndt_contract import load_contract
 
+from conformance.findings import is_outage, join_case, merge_findings, to_finding
 from conformance.judge import Views
 from conformance.redact import Redactor
 from conformance.report.baseline import apply_baseline, read_fingerprints, write_baseline
 from conformance.report.model import Finding, OperationStats, Reproduction, RunResult, Violation
-from conformance.runner import is_outage, join_case, merge_findings, to_finding
 
 GET = "GET /customers/{customerId}"
 SEARCH = "POST /customers/search"

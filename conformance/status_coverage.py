@@ -1,0 +1,88 @@
+"""Status coverage against our mock: every documented status the run never reached is asked
+for with `Prefer: code=N` and the answer judged like any other."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.engine import PHASE_TITLES, Progress, ProgressCallback
+from conformance.findings import FORCED_MASKED_CHECKS, join_case, to_finding
+from conformance.judge import Views
+from conformance.redact import Redactor
+from conformance.report.model import Finding, RunResult
+
+
+def force_documented_statuses(
+    samples: dict[str, Any],
+    result: RunResult,
+    raw: list[Finding],
+    redactor: Redactor,
+    on_progress: ProgressCallback | None,
+    views: Views,
+) -> None:
+    """Against our mock only (it announced itself at /__admin/personas): reach each documented
+    status the run never saw by asking for it with `Prefer: code=N` on a request the mock
+    answered with a 2xx, and judge that response with the same checks as any other."""
+    from requests.structures import CaseInsensitiveDict
+    from schemathesis.checks import CheckContext, run_checks, run_checks_for
+    from schemathesis.engine.recorder import Interaction
+    from schemathesis.engine.recorder import Request as RecordedRequest
+
+    todo = [(label, status) for label, op in result.operations.items() for status in op.missed]
+    title = PHASE_TITLES["status-coverage"]
+    for done, (label, status) in enumerate(todo, start=1):
+        case = samples.get(label)
+        if case is None:
+            continue
+        stats = result.operations[label]
+        try:
+            response = case.call(headers={"Prefer": f"code={status}"})
+        except Exception as exc:  # a transport error: report it, keep going
+            result.errors.append(redactor.text(f"{label}: forcing {status}: {type(exc).__name__}"))
+            continue
+        stats.cases += 1
+        stats.responses += 1
+        stats.observed[response.status_code] = stats.observed.get(response.status_code, 0) + 1
+        if response.status_code == status:
+            stats.forced = (*stats.forced, status)
+        schema = case.operation.schema
+        ctx = CheckContext(
+            override=None,
+            auth=None,
+            headers=CaseInsensitiveDict(response.request.headers),
+            config=schema.config.checks_config_for(operation=case.operation, phase=None),
+            transport_kwargs=None,
+            response_checks=run_checks_for(schema).for_responses(),
+        )
+        broken: list[tuple[str, Any]] = []
+        passed: list[str] = []
+        run_checks(
+            case=case,
+            response=response,
+            ctx=ctx,
+            checks=list(ctx.internals.checks),
+            on_failure=lambda name, _collected, failure, into=broken: into.append((name, failure)),
+            on_success=lambda name, _case, into=passed: into.append(name),
+        )
+        stats.checks_run.update(passed)
+        interaction = Interaction(RecordedRequest.from_prepared_request(response.request), response)
+        per_case = [
+            finding
+            for name, failure in broken
+            if name not in FORCED_MASKED_CHECKS
+            for finding in to_finding(
+                name,
+                failure,
+                operation=label,
+                interaction=interaction,
+                phase="status-coverage",
+                redactor=redactor,
+                views=views,
+            )
+        ]
+        for name, _failure in broken:
+            stats.checks_run.add(name)
+        if per_case:
+            raw.extend(join_case(per_case))
+        if on_progress:
+            on_progress(Progress(title, done, len(todo), label, bool(per_case)))
