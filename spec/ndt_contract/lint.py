@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from ndt_contract.bundle import BundleError, bundle, escape, pointer_get
+from ndt_contract.bundle import BundleError, bundle, escape, load_yaml, pointer_get
 from ndt_contract.evidence import (
     CLAIM_LEVELS,
     EVIDENCE,
@@ -51,7 +51,7 @@ def _load_files(spec_file: Path) -> tuple[dict[Path, Any], list[Problem]]:
     while pending:
         path = pending.pop()
         try:
-            loaded[path] = yaml.safe_load(path.read_text(encoding="utf-8"))
+            loaded[path] = load_yaml(path.read_text(encoding="utf-8"))
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark
             where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"

@@ -19,13 +19,14 @@ from typing import Any
 
 import pytest
 import yaml
+from ndt_contract.bundle import load_yaml
 from ndt_contract.diff import diff_documents
 from ndt_contract.diff_report import render_junit, render_markdown, render_text
 from ndt_contract.diff_rules import RULES, Change, rule_level
 from ndt_contract.diff_sources import SourceError, load_version
 from ndt_contract.diff_version import check_version, parse_version
 from ndt_contract.evidence import source_levels
-from ndt_contract.loader import resolve, spec_root
+from ndt_contract.loader import load_contract, spec_root
 
 VE = "/paths/~1customers~1supported-formats~1email-address/post"
 VP = "/paths/~1customers~1supported-formats~1phone-number/post"
@@ -33,10 +34,16 @@ GC = "/paths/~1customers~1{customerId}/get"
 EMAIL_SCHEMA = f"{VE}/requestBody/content/application~1json/schema"
 REPO = Path(__file__).resolve().parents[2]
 
+
+def resolve(path: Path) -> dict[str, Any]:
+    """The document at `path` resolved as `diff` resolves it."""
+    return load_contract(path).to_dict()
+
+
 Files = dict[str, Any]  # spec-relative file name -> its parsed YAML, edited in place
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
     """Quotes every string, so "0003911000001668971" cannot come back as a number."""
 
 
@@ -52,7 +59,7 @@ def build(target: Path, edit: Callable[[Files], None] | None = None) -> Path:
     files: Files = {}
     for path in sorted(root.rglob("*.yaml")):
         if "ndt_contract" not in path.parts:
-            files[path.relative_to(root).as_posix()] = yaml.safe_load(path.read_text())
+            files[path.relative_to(root).as_posix()] = load_yaml(path.read_text())
     if edit:
         edit(files)
     for name, data in files.items():
