@@ -216,11 +216,11 @@ def build_schema(
     if options.operations:
         schema = schema.include(operation_id=list(options.operations))
     if token is not None:
-        _register_token_auth(schema, token, on_refused)
+        register_token_auth(schema, token, on_refused)
     return schema
 
 
-def _register_token_auth(
+def register_token_auth(
     schema: Any, token: Callable[[], str], on_refused: Callable[[], None] | None
 ) -> None:
     """A bearer from `token()` on every request; on a 401 schemathesis invalidates the cache,

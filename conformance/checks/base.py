@@ -182,8 +182,14 @@ def seen_from(response: Any, case: Any) -> Seen:
     )
 
 
+FORWARDED = ("authorization", "api-version", "client-session-id")
+
+
 def caller(case: Any, seen: Seen) -> Call:
-    """Ask the same target again, with the token and version the original request carried."""
+    """Ask the same target again, with the version and session the original request carried,
+    and the original's token, unless the run authenticates through an auth provider (OAuth2):
+    then the provider puts a current token on the probe, as on any generated request, so a
+    token that expired since the original request cannot make the probe refused."""
 
     def call(
         operation_id: str,
@@ -198,16 +204,28 @@ def caller(case: Any, seen: Seen) -> Call:
             kwargs["body"] = body
             kwargs["media_type"] = "application/json"
         follow = operation.Case(**kwargs)
+        provided = _authenticate(follow)
         forwarded = {
             k: v
             for k, v in seen.request_headers.items()
-            if k in ("authorization", "api-version", "client-session-id")
+            if k in FORWARDED and not (provided and k == "authorization")
         }
         forwarded.update(headers or {})
         response = follow.call(headers=forwarded)
         return seen_from(response, follow)
 
     return call
+
+
+def _authenticate(case: Any) -> bool:
+    """Apply the run's auth provider to `case`; False when the run has none."""
+    schema = case.operation.schema
+    if not schema.auth.is_defined:
+        return False
+    from schemathesis.auths import AuthContext, set_on_case
+
+    set_on_case(case, AuthContext(operation=case.operation, app=case.operation.app), None)
+    return True
 
 
 def adapt(spec: CheckSpec) -> Callable[[Any, Any, Any], bool | None]:
