@@ -21,6 +21,8 @@ mock: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/deptry .
 	$(BIN)/ndt-customer lint
 
 diff: $(STAMP)

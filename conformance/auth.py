@@ -12,6 +12,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from typing import overload
 
 import httpx
 
@@ -35,6 +36,10 @@ def env_value(name: str, option: str) -> str:
     return value
 
 
+@overload
+def token_from_env(name: str) -> str: ...
+@overload
+def token_from_env(name: None) -> None: ...
 def token_from_env(name: str | None) -> str | None:
     """The bearer token held in environment variable `name` (the name, not the token, is passed)."""
     if name is None:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ndt_contract import Contract
 
@@ -30,6 +30,9 @@ from conformance.options import ALL_PHASES, ConformOptions, UsageError
 from conformance.redact import Redactor
 from conformance.report.model import Finding, OperationStats, RunResult
 from conformance.testdata import TestData, apply_to_spec
+
+if TYPE_CHECKING:  # annotations only; schemathesis is imported in the functions that run it
+    from schemathesis.schemas import BaseSchema
 
 # Phase names a person understands, for progress lines and reports.
 PHASE_TITLES = {
@@ -82,7 +85,7 @@ def install_ast_lock() -> None:
             return original(*args, **kwargs)
 
     locked_parse._ndt_locked = True  # type: ignore[attr-defined]
-    ast.parse = locked_parse  # type: ignore[assignment]
+    ast.parse = locked_parse
 
 
 def cache_directory() -> Path:
@@ -178,7 +181,7 @@ def build_schema(
     seed: int,
     token: Callable[[], str] | None,
     on_refused: Callable[[], None] | None,
-):
+) -> BaseSchema:
     import schemathesis
     from schemathesis.config import SchemathesisConfig
 
@@ -212,7 +215,7 @@ def build_schema(
         database=str(options.hypothesis_database) if options.hypothesis_database else "none",
     )
     spec = apply_to_spec(contract.to_dict(), data)
-    schema = schemathesis.openapi.from_dict(spec, config=config)
+    schema: BaseSchema = schemathesis.openapi.from_dict(spec, config=config)
     if options.operations:
         schema = schema.include(operation_id=list(options.operations))
     if token is not None:
@@ -235,7 +238,7 @@ def register_token_auth(
             case.headers = dict(case.headers or {})
             case.headers["Authorization"] = f"Bearer {data}"
 
-    class RefreshOnRefusal(CachingAuthProvider):
+    class RefreshOnRefusal(CachingAuthProvider[str]):
         def invalidate(self) -> None:
             super().invalidate()
             if on_refused is not None:

@@ -255,7 +255,7 @@ def _judge_body(
         level = "standard" if enforced_content else "decision"
         return [
             Judgement(
-                level,  # type: ignore[arg-type]
+                level,
                 "json",
                 views.where(response_ptr),
                 f"a {full_media} body that is not JSON",
@@ -285,7 +285,7 @@ def _missing(error: Any) -> str:
     """The one property a `required` error is about (jsonschema raises one per property)."""
     if error.validator != "required" or not isinstance(error.instance, dict):
         return ""
-    missing = [p for p in error.validator_value if p not in error.instance]
+    missing: list[str] = [p for p in error.validator_value if p not in error.instance]
     named = [p for p in missing if error.message.startswith(f"{p!r} ")]
     return (named or missing or [""])[0]
 

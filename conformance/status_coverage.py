@@ -3,6 +3,7 @@ for with `Prefer: code=N` and the answer judged like any other."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.engine import PHASE_TITLES, Progress, ProgressCallback
@@ -10,6 +11,21 @@ from conformance.findings import FORCED_MASKED_CHECKS, join_case, to_finding
 from conformance.judge import Views
 from conformance.redact import Redactor
 from conformance.report.model import Finding, RunResult
+
+
+@dataclass
+class _Outcomes:
+    """What run_checks reports about one forced response: each failing check with its
+    failure, and the names of the checks that passed."""
+
+    broken: list[tuple[str, Any]] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)
+
+    def failed(self, name: str, _collected: object, failure: Any) -> None:
+        self.broken.append((name, failure))
+
+    def succeeded(self, name: str, _case: object) -> None:
+        self.passed.append(name)
 
 
 def force_documented_statuses(
@@ -54,16 +70,16 @@ def force_documented_statuses(
             transport_kwargs=None,
             response_checks=run_checks_for(schema).for_responses(),
         )
-        broken: list[tuple[str, Any]] = []
-        passed: list[str] = []
+        outcomes = _Outcomes()
         run_checks(
             case=case,
             response=response,
             ctx=ctx,
             checks=list(ctx.internals.checks),
-            on_failure=lambda name, _collected, failure, into=broken: into.append((name, failure)),
-            on_success=lambda name, _case, into=passed: into.append(name),
+            on_failure=outcomes.failed,
+            on_success=outcomes.succeeded,
         )
+        broken, passed = outcomes.broken, outcomes.passed
         stats.checks_run.update(passed)
         interaction = Interaction(RecordedRequest.from_prepared_request(response.request), response)
         per_case = [

@@ -170,11 +170,11 @@ class AdminApp:
             raise ApiProblem(405, f"{method} is not allowed on {path}.")
         raise ApiProblem(404, f"No admin route {path}; routes: {', '.join(sorted(known))}.")
 
-    async def _reset(self, send: Send, _query: dict) -> None:
+    async def _reset(self, send: Send, _query: dict[str, list[str]]) -> None:
         await self.state.reset_async()
         await send_json(send, 200, {"customers": len(self.state.store)})
 
-    async def _journal(self, send: Send, query: dict) -> None:
+    async def _journal(self, send: Send, query: dict[str, list[str]]) -> None:
         raw = (query.get("limit") or ["50"])[0]
         try:
             limit = int(raw, 10)  # not str.isdigit: "²" is a digit that int() refuses
@@ -184,7 +184,7 @@ class AdminApp:
             raise validation_problem({"limit": ["a whole number from 1 to 500"]})
         await send_json(send, 200, {"entries": self.state.journal.recent(limit)})
 
-    async def _personas(self, send: Send, _query: dict) -> None:
+    async def _personas(self, send: Send, _query: dict[str, list[str]]) -> None:
         await send_json(
             send,
             200,
@@ -203,10 +203,12 @@ class AdminApp:
             },
         )
 
-    async def _template(self, send: Send, _query: dict) -> None:
+    async def _template(self, send: Send, _query: dict[str, list[str]]) -> None:
         await send_json(send, 200, self.template)
 
-    async def _upsert(self, customer_id: str, query: dict, body: Any, send: Send) -> None:
+    async def _upsert(
+        self, customer_id: str, query: dict[str, list[str]], body: Any, send: Send
+    ) -> None:
         if body is None:
             raise validation_problem({"body": ["a CustomerProfile JSON body is required"]})
         errors = document_errors(self.profile_schema, body)
@@ -216,6 +218,6 @@ class AdminApp:
             raise validation_problem(
                 errors, "The customer does not match the CustomerProfile schema."
             )
-        token = (query.get("token") or [None])[0]
+        token = query["token"][0] if query.get("token") else None
         replaced = self.state.store.upsert(body, token)
         await send_json(send, 200 if replaced else 201, {"id": customer_id, "replaced": replaced})

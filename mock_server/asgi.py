@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from starlette.types import Receive, Send
@@ -13,7 +13,8 @@ from mock_server.problems import TRACE_ID_SCOPE_KEY, ApiProblem, ProblemCatalogu
 
 def header(scope: Mapping[str, Any], name: str) -> str | None:
     wanted = name.lower().encode("latin-1")
-    for key, value in scope.get("headers", ()):
+    headers: Iterable[tuple[bytes, bytes]] = scope.get("headers", ())
+    for key, value in headers:
         if key == wanted:
             return value.decode("latin-1")
     return None

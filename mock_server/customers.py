@@ -15,6 +15,7 @@ from mock_server.store import CustomerStore, StoredCustomer
 from mock_server.verify import (
     ProviderUnavailable,
     Unparseable,
+    Verdict,
     verify_email,
     verify_uk_mobile,
 )
@@ -99,7 +100,7 @@ def _only_value(body: Mapping[str, Any]) -> str:
     return str(next(iter(body.values())))
 
 
-def _verdict(check, body: Mapping[str, Any]) -> Reply:
+def _verdict(check: Callable[[str], Verdict], body: Mapping[str, Any]) -> Reply:
     try:
         verified = check(_only_value(body)).verified
     except ProviderUnavailable as exc:

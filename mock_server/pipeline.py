@@ -52,7 +52,7 @@ class PreparedOperation:
 
     operation: Operation
     run: Run | None  # None: the contract has it, the mock does not implement it (501)
-    parameters: dict[str, list[dict]]
+    parameters: dict[str, list[dict[str, Any]]]
     known_query: frozenset[str]
     superseded: dict[str, str]
     body_schema: Mapping[str, Any] | None
@@ -61,18 +61,20 @@ class PreparedOperation:
 
     @classmethod
     def from_contract(
-        cls, operation: Operation, path_level: list[dict] | None = None
+        cls, operation: Operation, path_level: list[dict[str, Any]] | None = None
     ) -> PreparedOperation:
         """`path_level`: the path item's parameters, which apply unless the operation has its
         own of the same name and location (OpenAPI 3.0)."""
         own = list(operation.definition.get("parameters", []))
         names = {(p["name"], p["in"]) for p in own}
-        by_location: dict[str, list[dict]] = {}
+        by_location: dict[str, list[dict[str, Any]]] = {}
         for param in own + [p for p in path_level or [] if (p["name"], p["in"]) not in names]:
             by_location.setdefault(param["in"], []).append(param)
         body = operation.definition.get("requestBody")
         content = (body or {}).get("content") or {}
-        json_media = content.get("application/json") or next(iter(content.values()), {})
+        json_media: Mapping[str, Any] = content.get("application/json") or next(
+            iter(content.values()), {}
+        )
         return cls(
             operation,
             OPERATIONS.get(operation.operation_id),

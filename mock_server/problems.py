@@ -75,7 +75,7 @@ def validation_problem(errors: Mapping[str, list[str]], detail: str | None = Non
 
 
 def _problem_type(schema: Mapping[str, Any]) -> str | None:
-    enum = (schema.get("properties", {}).get("type") or {}).get("enum")
+    enum: list[str] | None = (schema.get("properties", {}).get("type") or {}).get("enum")
     if enum:
         return enum[0]
     for part in schema.get("allOf", []):

@@ -127,7 +127,7 @@ def scenario_reply(operation: Operation, scenario: Scenario) -> Reply:
     examples = operation.response_examples(code)
     name = scenario.example or next(iter(examples), None)
     if code >= 400:
-        raise forced_problem(code, examples.get(name) if scenario.example else None)
+        raise forced_problem(code, examples.get(scenario.example) if scenario.example else None)
     headers: dict[str, str] = {}
     documented = (operation.response(code) or {}).get("headers") or {}
     for header_name, definition in documented.items():

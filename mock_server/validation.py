@@ -12,7 +12,7 @@ import json
 import math
 import typing as t
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
 import jsonschema_rs
@@ -85,7 +85,7 @@ def convert_parameter(value: str, schema: Mapping[str, t.Any]) -> t.Any:
 
 
 def parameter_errors(
-    parameters: Mapping[str, list[dict]],
+    parameters: Mapping[str, Sequence[Mapping[str, t.Any]]],
     sources: Mapping[str, Mapping[str, str]],
     *,
     known_query: AbstractSet[str] | None = None,
@@ -115,7 +115,7 @@ def parameter_errors(
     return dict(errors)
 
 
-def superseded_headers(parameters: Mapping[str, list[dict]]) -> dict[str, str]:
+def superseded_headers(parameters: Mapping[str, Sequence[Mapping[str, t.Any]]]) -> dict[str, str]:
     """Header parameters a same-named query parameter overrides (`api-version` over
     `Api-Version`, as the contract's descriptions say): header name -> query name."""
     queries = {p["name"].lower(): p["name"] for p in parameters.get("query", [])}

@@ -8,36 +8,45 @@ edges are visible to anyone (or any tool) reading imports.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import ModuleType
+from typing import Protocol
 
 
-def _mock() -> ModuleType:
+class CommandModule(Protocol):
+    """What a subcommand module provides (mypy checks each module the loaders return)."""
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+def _mock() -> CommandModule:
     from mock_server import cli
 
     return cli
 
 
-def _conform() -> ModuleType:
+def _conform() -> CommandModule:
     from conformance import cli
 
     return cli
 
 
-def _fixtures() -> ModuleType:
+def _fixtures() -> CommandModule:
     from ndt_fixtures import cli
 
     return cli
 
 
-def _lint() -> ModuleType:
+def _lint() -> CommandModule:
     from ndt_contract import lint_cli
 
     return lint_cli
 
 
-def _diff() -> ModuleType:
+def _diff() -> CommandModule:
     from ndt_contract import diff_cli
 
     return diff_cli
@@ -47,7 +56,7 @@ def _diff() -> ModuleType:
 class Subcommand:
     name: str
     summary: str
-    load: Callable[[], ModuleType]
+    load: Callable[[], CommandModule]
     exit_codes: tuple[tuple[int, str], ...]
     example: str
 

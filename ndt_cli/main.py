@@ -6,6 +6,7 @@ import argparse
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 from ndt_contract.loader import ContractError, spec_root
 
@@ -45,15 +46,23 @@ def version_text() -> str:
 class _VersionAction(argparse.Action):
     """`--version`, computed only when asked for (argparse's own needs the text up front)."""
 
-    def __init__(self, option_strings: list[str], dest: str, **kwargs) -> None:
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
 
-    def __call__(self, parser, namespace, values, option_string=None) -> None:
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
         print(version_text())
         parser.exit()
 
 
-def build_parser(chosen: str | None) -> tuple[argparse.ArgumentParser, dict]:
+def build_parser(
+    chosen: str | None,
+) -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     """The parser; only the chosen subcommand's module is imported to add its arguments."""
     parser = argparse.ArgumentParser(
         prog="ndt-customer",
@@ -63,7 +72,7 @@ def build_parser(chosen: str | None) -> tuple[argparse.ArgumentParser, dict]:
     )
     parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="{" + ",".join(SUBCOMMANDS) + "}")
-    subparsers = {}
+    subparsers: dict[str, argparse.ArgumentParser] = {}
     for name, command in SUBCOMMANDS.items():
         subparsers[name] = sub.add_parser(
             name,

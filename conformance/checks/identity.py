@@ -7,7 +7,7 @@ no account. Test data says which customer each token belongs to.
 
 from __future__ import annotations
 
-from conformance.checks.base import Call, Identity, RunContext, Seen, check, violation
+from conformance.checks.base import Call, Identity, RunContext, Seen, Violation, check, violation
 
 BY_TOKEN = "GetCustomerByAccessToken"
 PROFILE_OPERATIONS = ("GetCustomer", BY_TOKEN)
@@ -132,7 +132,7 @@ def _identity_of_answer(ctx: RunContext, seen: Seen) -> Identity | None:
     return None
 
 
-def _known(seen: Seen, where: str, title: str, message: str):
+def _known(seen: Seen, where: str, title: str, message: str) -> Violation:
     return violation(
         seen,
         title,

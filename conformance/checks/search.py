@@ -197,7 +197,7 @@ def search_self_retrieval(ctx: RunContext, seen: Seen, call: Call) -> None:
 def variants(customer: Mapping[str, Any]) -> list[tuple[str, dict[str, str], dict[str, str]]]:
     """(rule, base filter, variant filter) pairs our reading says return the same customers."""
     values = own_values(customer)
-    pairs = []
+    pairs: list[tuple[str, dict[str, str], dict[str, str]]] = []
     for name in ("familyName", "givenName"):
         if name in values:
             value = values[name]

@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from conformance.report.model import EXIT_PASS, Finding, RunResult
+
+if TYPE_CHECKING:  # a type only: reporters read what the engine emits, they never run it
+    from conformance.engine import Progress
 
 RESET, BOLD, RED, GREEN, YELLOW, CYAN, DIM = (
     "\033[0m",
@@ -46,7 +49,7 @@ class ProgressPrinter:
         self._failed = 0
         self._drawn = False
 
-    def __call__(self, progress) -> None:
+    def __call__(self, progress: Progress) -> None:
         if progress.failed:
             self._failed += 1
         if progress.phase != self._phase:

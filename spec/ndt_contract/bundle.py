@@ -226,7 +226,8 @@ def resolve_internal(document: Mapping[str, Any]) -> dict[str, Any]:
             return walk(pointer_get(document, ref[1:]), (*stack, ref))
         return {key: walk(value, stack) for key, value in node.items()}
 
-    return walk(dict(document), ())
+    resolved: dict[str, Any] = walk(dict(document), ())  # a dict comes back as a dict
+    return resolved
 
 
 def locate(

@@ -17,10 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ndt_contract.bundle import escape
 from ndt_contract.diff_rules import SEVERITY_ORDER, Change
 from ndt_contract.diff_schema import SchemaDiffer, union_keys
 from ndt_contract.diff_version import VersionCheck, check_version
-from ndt_contract.lint import escape
 from ndt_contract.loader import HTTP_METHODS
 
 SKIPPED_COMPONENTS = frozenset(
@@ -56,17 +56,18 @@ class _Differ(SchemaDiffer):
                 self.generic(b, h, f"/{escape(key)}")
         return self.changes
 
-    def components(self, base: Mapping, head: Mapping) -> None:
+    def components(self, base: Mapping[str, Any], head: Mapping[str, Any]) -> None:
         for key in union_keys(base, head):
             if key not in SKIPPED_COMPONENTS:
                 self.generic(base.get(key), head.get(key), f"/components/{escape(key)}")
 
-    def paths(self, base: Mapping, head: Mapping) -> None:
+    def paths(self, base: Mapping[str, Any], head: Mapping[str, Any]) -> None:
         """Paths pair up by template (`/customers/{id}` is `/customers/{customerId}`): renaming
         a path parameter leaves every URL as it was."""
         base_by, head_by = _by_template(base), _by_template(head)
         for template in union_keys(base_by, head_by):
-            b_path, h_path = base_by.get(template), head_by.get(template)
+            # "" where a side lacks the template: no path item is keyed "" (paths start with /)
+            b_path, h_path = base_by.get(template, ""), head_by.get(template, "")
             path = h_path or b_path
             b_item, h_item = base.get(b_path) or {}, head.get(h_path) or {}
             item_ptr = f"/paths/{escape(path)}"
@@ -81,7 +82,7 @@ class _Differ(SchemaDiffer):
                     )
                 elif b_op is None and h_op is not None:
                     self.add(ptr, "operation-added", f"{label} added", h_op, "operation", "head")
-                elif b_op is not None:
+                elif b_op is not None and h_op is not None:
                     self.operation(b_item, h_item, b_op, h_op, ptr, label, (b_path, h_path))
             if b_path and h_path and b_path != h_path:
                 message = f"{b_path} -> {h_path}: the URLs are the same"
@@ -91,7 +92,16 @@ class _Differ(SchemaDiffer):
                 self.generic(b_item.get(key), h_item.get(key), f"{item_ptr}/{escape(key)}")
 
     # --- an operation --------------------------------------------------------------------
-    def operation(self, b_item, h_item, b_op, h_op, ptr: str, label: str, paths) -> None:
+    def operation(
+        self,
+        b_item: Mapping[str, Any],
+        h_item: Mapping[str, Any],
+        b_op: Mapping[str, Any],
+        h_op: Mapping[str, Any],
+        ptr: str,
+        label: str,
+        paths: tuple[str, str],
+    ) -> None:
         item_ptr = ptr.rsplit("/", 1)[0]
         b_path, h_path = paths  # the same template, perhaps with other parameter names
         self.parameters(
@@ -106,10 +116,10 @@ class _Differ(SchemaDiffer):
             if key not in ("parameters", "requestBody", "responses", "security"):
                 self.generic(b_op.get(key), h_op.get(key), f"{ptr}/{escape(key)}")
 
-    def parameters(self, base: dict, head: dict, label: str) -> None:
+    def parameters(self, base: _Parameters, head: _Parameters, label: str) -> None:
         for key in union_keys(base, head):
             (b_ptr, b), (h_ptr, h) = base.get(key, ("", None)), head.get(key, ("", None))
-            what = f"{label}: {key[0]} parameter {(h or b).get('name', '')}"
+            what = f"{label}: {key[0]} parameter {(h or b or {}).get('name', '')}"
             if h is None:
                 p = b_ptr
                 self.add(p, "request-element-removed", f"{what} removed", b, "parameter", "base")
@@ -154,7 +164,9 @@ class _Differ(SchemaDiffer):
             if k not in ("required", "content"):
                 self.generic(b.get(k), h.get(k), f"{p}/{escape(k)}")
 
-    def responses(self, base: Mapping, head: Mapping, ptr: str, label: str) -> None:
+    def responses(
+        self, base: Mapping[str, Any], head: Mapping[str, Any], ptr: str, label: str
+    ) -> None:
         for status in union_keys(base, head):
             b, h = base.get(status), head.get(status)
             p = f"{ptr}/responses/{escape(status)}"
@@ -175,7 +187,7 @@ class _Differ(SchemaDiffer):
             else:
                 self.response(b, h, p, f"{label} {status}")
 
-    def response(self, b: Mapping, h: Mapping, p: str, label: str) -> None:
+    def response(self, b: Mapping[str, Any], h: Mapping[str, Any], p: str, label: str) -> None:
         b_headers, h_headers = b.get("headers") or {}, h.get("headers") or {}
         for name in union_keys(b_headers, h_headers):
             hp, claim = f"{p}/headers/{escape(name)}", f"headers/{name}"
@@ -209,7 +221,9 @@ class _Differ(SchemaDiffer):
             if k not in ("headers", "content"):
                 self.generic(b.get(k), h.get(k), f"{p}/{escape(k)}")
 
-    def content(self, b: Mapping, h: Mapping, p: str, direction: str, label: str) -> None:
+    def content(
+        self, b: Mapping[str, Any], h: Mapping[str, Any], p: str, direction: str, label: str
+    ) -> None:
         b_content, h_content = b.get("content") or {}, h.get("content") or {}
         for media in union_keys(b_content, h_content):
             mp, claim = f"{p}/content/{escape(media)}", f"content/{media}"
@@ -224,7 +238,9 @@ class _Differ(SchemaDiffer):
                     if k != "schema":
                         self.generic(bm.get(k), hm.get(k), f"{mp}/{escape(k)}")
 
-    def security(self, b_op: Mapping, h_op: Mapping, ptr: str, label: str) -> None:
+    def security(
+        self, b_op: Mapping[str, Any], h_op: Mapping[str, Any], ptr: str, label: str
+    ) -> None:
         before = _ways_in(b_op.get("security", self.base.get("security")))
         after = _ways_in(h_op.get("security", self.head.get("security")))
         p = f"{ptr}/security"
@@ -236,7 +252,7 @@ class _Differ(SchemaDiffer):
             self.add(p, "security-widened", msg, h_op, "security", "head")
 
 
-def _get(document: Mapping, pointer: str) -> Any:
+def _get(document: Mapping[str, Any], pointer: str) -> Any:
     node: Any = document
     for raw in pointer.split("/")[1:]:
         node = (
@@ -248,22 +264,24 @@ def _get(document: Mapping, pointer: str) -> Any:
 
 
 _PATH_PARAMETER = re.compile(r"\{([^}]*)\}")
+# (in, name) -> (JSON pointer, parameter object): the effective parameters of an operation.
+_Parameters = dict[tuple[str, str], tuple[str, Mapping[str, Any]]]
 
 
-def _by_template(paths: Mapping) -> dict[str, str]:
+def _by_template(paths: Mapping[str, Any]) -> dict[str, str]:
     """Each path under its template with the parameter names blanked: `/a/{}`."""
     return {_PATH_PARAMETER.sub("{}", path): path for path in paths}
 
 
 def _parameters(
-    item: Mapping, op: Mapping, op_ptr: str, item_ptr: str, path: str
-) -> dict[tuple[str, str], tuple[str, Mapping]]:
+    item: Mapping[str, Any], op: Mapping[str, Any], op_ptr: str, item_ptr: str, path: str
+) -> _Parameters:
     """Effective parameters with their pointers: the operation's override the path item's.
 
     Keyed by (in, name); header names compared lower-cased (HTTP ignores their case); path
     parameters by their position in the template, so a renamed one is the same parameter."""
     names = _PATH_PARAMETER.findall(path)
-    found: dict[tuple[str, str], tuple[str, Mapping]] = {}
+    found: _Parameters = {}
     for index, param in enumerate(item.get("parameters") or []):
         found[_param_key(param, names)] = (f"{item_ptr}/parameters/{index}", param)
     for index, param in enumerate(op.get("parameters") or []):
@@ -271,7 +289,7 @@ def _parameters(
     return found
 
 
-def _param_key(param: Mapping, path_names: list[str]) -> tuple[str, str]:
+def _param_key(param: Mapping[str, Any], path_names: list[str]) -> tuple[str, str]:
     where, name = param.get("in", ""), param.get("name", "")
     if where == "path" and name in path_names:
         return where, f"#{path_names.index(name)}"

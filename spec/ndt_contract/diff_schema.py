@@ -5,8 +5,8 @@ classifies documentation, examples and annotations."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from ndt_contract.diff_rules import Change, rule_level
 from ndt_contract.evidence import source_levels
@@ -77,16 +77,32 @@ class SchemaDiffer:
             if key not in SCHEMA_KEYS:
                 self.generic(b.get(key), h.get(key), f"{p}/{escape(key)}")
 
-    def narrowed(self, p: str, req: bool, message: str, b: Mapping, h: Mapping, claim: str) -> None:
+    def narrowed(
+        self,
+        p: str,
+        req: bool,
+        message: str,
+        b: Mapping[str, Any],
+        h: Mapping[str, Any],
+        claim: str,
+    ) -> None:
         """A change that lets less through: breaks a request, only tightens a response."""
         rule = "request-narrowed" if req else "response-constraint-changed"
         self.add(p, rule, message, h, claim, "head")
 
-    def widened(self, p: str, req: bool, message: str, b: Mapping, h: Mapping, claim: str) -> None:
+    def widened(
+        self,
+        p: str,
+        req: bool,
+        message: str,
+        b: Mapping[str, Any],
+        h: Mapping[str, Any],
+        claim: str,
+    ) -> None:
         rule = "request-widened" if req else "response-constraint-changed"
         self.add(p, rule, message, b, claim, "base")
 
-    def type_(self, b: Mapping, h: Mapping, p: str, req: bool) -> None:
+    def type_(self, b: Mapping[str, Any], h: Mapping[str, Any], p: str, req: bool) -> None:
         old, new = b.get("type"), h.get("type")
         if old != new:
             message = f"type {old or 'any'} -> {new or 'any'}"
@@ -103,7 +119,7 @@ class SchemaDiffer:
         elif new_null and not old_null:
             self.widened(p, req, "null now allowed", b, h, "nullable")
 
-    def enum(self, b: Mapping, h: Mapping, p: str, req: bool) -> None:
+    def enum(self, b: Mapping[str, Any], h: Mapping[str, Any], p: str, req: bool) -> None:
         old, new = b.get("enum"), h.get("enum")
         if old == new:
             return
@@ -137,7 +153,9 @@ class SchemaDiffer:
                     msg = f"enum value {_show(value)} added"
                     self.add(p, "response-enum-value-added", msg, h, "enum", "head")
 
-    def constraint(self, b: Mapping, h: Mapping, p: str, req: bool, key: str) -> None:
+    def constraint(
+        self, b: Mapping[str, Any], h: Mapping[str, Any], p: str, req: bool, key: str
+    ) -> None:
         old, new = b.get(key), h.get(key)
         if old == new:
             return
@@ -147,7 +165,15 @@ class SchemaDiffer:
         else:  # added or replaced: a different pattern may refuse what the old one accepted
             self.narrowed(p, req, message, b, h, key)
 
-    def bound(self, b: Mapping, h: Mapping, p: str, req: bool, key: str, tighter) -> None:
+    def bound(
+        self,
+        b: Mapping[str, Any],
+        h: Mapping[str, Any],
+        p: str,
+        req: bool,
+        key: str,
+        tighter: Callable[[Any, Any], bool],
+    ) -> None:
         old, new = b.get(key), h.get(key)
         if old == new:
             return
@@ -159,14 +185,16 @@ class SchemaDiffer:
         else:
             self.widened(p, req, message, b, h, key)
 
-    def flag(self, b: Mapping, h: Mapping, p: str, req: bool, key: str) -> None:
+    def flag(self, b: Mapping[str, Any], h: Mapping[str, Any], p: str, req: bool, key: str) -> None:
         old, new = bool(b.get(key)), bool(h.get(key))
         if new and not old:
             self.narrowed(p, req, f"{key} set", b, h, key)
         elif old and not new:
             self.widened(p, req, f"{key} unset", b, h, key)
 
-    def additional(self, b: Mapping, h: Mapping, p: str, req: bool, direction: str) -> None:
+    def additional(
+        self, b: Mapping[str, Any], h: Mapping[str, Any], p: str, req: bool, direction: str
+    ) -> None:
         old, new = b.get("additionalProperties", True), h.get("additionalProperties", True)
         if old == new:
             return
@@ -177,7 +205,9 @@ class SchemaDiffer:
         else:
             self.widened(p, req, "unknown fields allowed", b, h, "additionalProperties")
 
-    def properties(self, b: Mapping, h: Mapping, p: str, req: bool, direction: str) -> None:
+    def properties(
+        self, b: Mapping[str, Any], h: Mapping[str, Any], p: str, req: bool, direction: str
+    ) -> None:
         b_props, h_props = b.get("properties") or {}, h.get("properties") or {}
         b_req, h_req = set(b.get("required") or ()), set(h.get("required") or ())
         closed = h.get("additionalProperties") is False
@@ -249,7 +279,9 @@ class SchemaDiffer:
                         "base",
                     )
 
-    def composition(self, b: Mapping, h: Mapping, p: str, direction: str, key: str) -> None:
+    def composition(
+        self, b: Mapping[str, Any], h: Mapping[str, Any], p: str, direction: str, key: str
+    ) -> None:
         old, new = list(b.get(key) or []), list(h.get(key) or [])
         if old == new:
             return
@@ -297,7 +329,10 @@ class SchemaDiffer:
             self.add(p, "changed", f"{key} {_show(b)} -> {_show(h)}", None, "", "head")
 
 
-def union_keys(a: Any, b: Any) -> list[str]:
+_K = TypeVar("_K")
+
+
+def union_keys(a: Mapping[_K, Any] | None, b: Mapping[_K, Any] | None) -> list[_K]:
     """The keys of both mappings, base order first, so reports follow the document."""
     return list(a or {}) + [k for k in (b or {}) if k not in (a or {})]
 

@@ -29,12 +29,13 @@ def parse_version(text: Any) -> tuple[int, int, int] | None:
     match = _VERSION.fullmatch(str(text).strip()) if text is not None else None
     if not match:
         return None
-    return tuple(int(part or 0) for part in match.groups())  # type: ignore[return-value]
+    major, minor, patch = (int(part or 0) for part in match.groups())
+    return major, minor, patch
 
 
 def check_version(base: Any, head: Any, changes: list[Change] | tuple[Change, ...]) -> VersionCheck:
     """Did `info.version` move as far as the changes need (major, minor or patch)?"""
-    required = min((c.severity for c in changes), key=SEVERITY_ORDER.get, default=None)
+    required = min((c.severity for c in changes), key=SEVERITY_ORDER.__getitem__, default=None)
     old, new = parse_version(base), parse_version(head)
     shown = f"{base} -> {head}"
     if required is None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from ndt_contract.bundle import escape
 
@@ -199,10 +199,14 @@ def claims(node: Node) -> dict[str, tuple[str, ...]]:
 def source_levels(document: Mapping[str, Any]) -> dict[str, Level]:
     registry = document.get(SOURCES) or {}
     return {
-        str(name): entry.get("level")
+        str(name): level
         for name, entry in registry.items()
-        if isinstance(entry, dict) and entry.get("level") in CLAIM_LEVELS
+        if isinstance(entry, dict) and _is_claim_level(level := entry.get("level"))
     }
+
+
+def _is_claim_level(value: object) -> TypeGuard[Level]:
+    return value in CLAIM_LEVELS
 
 
 def level_of(sources: tuple[str, ...], levels: Mapping[str, Level]) -> Level:
@@ -229,7 +233,7 @@ def iter_constraints(
 
 
 def count_levels(document: Mapping[str, Any]) -> dict[str, int]:
-    counts = dict.fromkeys(LEVELS, 0)
+    counts: dict[str, int] = dict.fromkeys(LEVELS, 0)
     for constraint in iter_constraints(document):
         counts[constraint.level] += 1
     return counts

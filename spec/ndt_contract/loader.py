@@ -45,7 +45,8 @@ class Operation:
         )
 
     def response(self, status: int) -> Mapping[str, Any] | None:
-        return self.definition.get("responses", {}).get(str(status))
+        responses: Mapping[str, Any] = self.definition.get("responses", {})
+        return responses.get(str(status))
 
     def request_schema(self) -> Mapping[str, Any] | None:
         content = self.definition.get("requestBody", {}).get("content", {})
@@ -140,7 +141,8 @@ def resolve(path: Path) -> dict[str, Any]:
         parser.parse()
     except Exception as exc:  # prance wraps YAML and resolution errors in many types
         raise ContractError(f"{path}: {exc}") from exc
-    return parser.specification
+    specification: dict[str, Any] = parser.specification  # prance is untyped: a dict
+    return specification
 
 
 def load_contract(path: Path | str | None = None) -> Contract:

@@ -104,7 +104,9 @@ def customer_keys(filter_name: str, customer: Mapping[str, Any]) -> Iterator[str
     if filter_name in SCALAR_FIELDS:
         value = customer.get(SCALAR_FIELDS[filter_name])
         if isinstance(value, str) and value:
-            yield FILTER_KEYS[filter_name](value)
+            key = FILTER_KEYS[filter_name](value)
+            if key is not None:  # only phone_key refuses a value, and phoneNumber is not scalar
+                yield key
     elif filter_name == "postcode":
         for address in dicts(customer.get("addresses")):
             code = as_dict(address.get("components")).get("postcode")
