@@ -47,8 +47,9 @@ def unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
-def escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
+def escape(token: object) -> str:
+    """A JSON pointer token; YAML keys may be numbers (an unquoted status code), hence str()."""
+    return str(token).replace("~", "~0").replace("/", "~1")
 
 
 def pointer_parts(pointer: str) -> list[str]:

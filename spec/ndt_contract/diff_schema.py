@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from ndt_contract.bundle import escape
 from ndt_contract.diff_rules import Change, rule_level
 from ndt_contract.evidence import source_levels
 
@@ -23,11 +24,6 @@ SCHEMA_KEYS = frozenset(
     | {"exclusiveMinimum", "exclusiveMaximum", "additionalProperties", "properties", "required"}
     | {"items", "allOf", "oneOf", "anyOf", *LOWER_BOUNDS, *UPPER_BOUNDS}
 )
-
-
-def escape(token: Any) -> str:
-    """A JSON pointer token; YAML keys may be numbers (an unquoted status code), hence str()."""
-    return str(token).replace("~", "~0").replace("/", "~1")
 
 
 def _show(value: Any) -> str:

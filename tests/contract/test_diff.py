@@ -743,3 +743,21 @@ def test_markdown_fits_a_pull_request_comment():
     assert f"... and {300 - MAX_ROWS} more" in text
     assert f"... and {700 - MAX_PATCH_ROWS} more" in text
     assert "<details><summary>700 patch change(s)</summary>" in text
+
+
+def test_unquoted_status_codes_are_pointer_tokens_too():
+    """YAML reads `404:` as an integer: the diff still names it in its pointer."""
+
+    def document(responses: dict) -> dict:
+        return {
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1.0"},
+            "paths": {"/a": {"get": {"operationId": "A", "responses": responses}}},
+        }
+
+    base = document({200: {"description": "ok"}, 404: {"description": "missing"}})
+    head = document({200: {"description": "ok"}})
+    result = diff_documents(base, head)
+    assert [(c.rule, c.pointer) for c in result.changes] == [
+        ("status-removed", "/paths/~1a/get/responses/404")
+    ]
