@@ -19,11 +19,12 @@ Pure: a function of the contract and the mock's settings; tested without a serve
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ndt_contract import Contract, Operation
+from ndt_fixtures import Persona
 
 from mock_server.admin import SPEC_PATH
 from mock_server.offcontract import (
@@ -166,12 +167,13 @@ def build_controls(
 def _tokens_note(shown: Sequence[PersonaToken], admin: AdminMode) -> str:
     if shown:
         return "\n\n**Mock personas** (paste a token into Authorize):\n\n" + _token_table(shown)
-    where = (
-        "`GET /__admin/personas` with the admin token"
-        if admin.enabled
-        else "the README (the admin API is off)"
-    )
-    return f"\n\n**Mock personas**: their tokens are listed by {where}."
+    if admin.shares_tokens:
+        where = "nowhere here: this mock's dataset holds none of the personas' tokens"
+    elif admin.enabled:
+        where = "`GET /__admin/personas`, with the admin token"
+    else:
+        where = "the README (the admin API, which lists them, is off)"
+    return f"\n\n**Mock personas**: their tokens are in {where}."
 
 
 def _description(admin: AdminMode) -> str:
@@ -186,7 +188,7 @@ def _description(admin: AdminMode) -> str:
     )
 
 
-def persona_tokens(personas: Sequence[Any], known: Any) -> list[PersonaToken]:
+def persona_tokens(personas: Sequence[Persona], known: Callable[[str], bool]) -> list[PersonaToken]:
     """The personas whose token this mock's data really holds (`known(token) -> bool`)."""
     return [
         PersonaToken(p.key, p.story, p.customer_id, p.token)

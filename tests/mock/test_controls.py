@@ -96,6 +96,10 @@ def test_token_admin_needs_the_admin_scheme_and_hides_persona_tokens():
     assert admin_ops and all(d["security"] == [{"adminToken": []}] for d in admin_ops)
     assert all("401" in d["responses"] for d in admin_ops)
     assert "--admin-token" in document["info"]["description"]
+    assert (
+        "`GET /__admin/personas`, with the admin token"
+        in document["paths"]["/customers"]["get"]["description"]
+    )
 
 
 def test_admin_off_omits_the_admin_routes_and_says_so():
@@ -104,6 +108,7 @@ def test_admin_off_omits_the_admin_routes_and_says_so():
     assert "--no-admin" in document["info"]["description"]
     assert ADMIN_TAG not in [t["name"] for t in document["tags"]]
     assert AMELIA.token not in json.dumps(document)
+    assert "the README" in document["paths"]["/customers"]["get"]["description"]
     assert "/heartbeat" in document["paths"] and "/" in document["paths"]
 
 
@@ -119,6 +124,12 @@ def test_admin_bodies_are_the_contracts_profile_schema_by_reference():
     name = schema["$ref"].rsplit("/", 1)[1]
     assert document["components"]["schemas"][name] == CONTRACT.bundle["components"]["schemas"][name]
     assert put["responses"]["400"] == get_customer["responses"]["400"]
+
+
+def test_open_admin_with_a_dataset_holding_no_persona_token_says_so():
+    document = build_controls(CONTRACT, [], OPEN)
+    note = document["paths"]["/customers"]["get"]["description"]
+    assert "holds none of the personas' tokens" in note and AMELIA.token not in note
 
 
 def test_a_contract_that_already_names_a_mock_schema_is_refused():
