@@ -27,7 +27,8 @@ JSON = "application/json"
 
 
 class ControlsError(Exception):
-    """The contract cannot carry the controls (a name the controls need is taken)."""
+    """The contract cannot carry the controls: a schema name they need is taken, or a `$ref`
+    they follow leaves the bundled document."""
 
 
 @dataclass(frozen=True)
@@ -229,9 +230,8 @@ def admin_paths(
     definition = document["paths"][profile.path][profile.method]
     responses = definition.get("responses", {})
     answered = follow(document, responses["200"])
-    customer = copy.deepcopy(
-        dict(answered["content"][JSON]["schema"])
-    )  # a $ref node: no copy of it
+    # The contract's own node: a `$ref` to its profile schema in the bundle, not a copy of it.
+    customer = copy.deepcopy(dict(answered["content"][JSON]["schema"]))
 
     def problems(*statuses: int) -> dict[str, Any]:
         found = {str(s): copy.deepcopy(responses[str(s)]) for s in statuses if str(s) in responses}
