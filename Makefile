@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8080
+# `make mock ARGS="--reload --latency 50-200"`: any other `ndt-customer mock` flags.
+ARGS ?=
 # `make diff BASE=origin/main`: the spec of this checkout against another git version.
 BASE ?= main
 
@@ -16,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 mock: $(STAMP)
-	$(BIN)/ndt-customer mock --port $(PORT)
+	$(BIN)/ndt-customer mock --port $(PORT) $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,7 +6,8 @@ One stack, outermost first; every request takes it (there is no second path):
 2. CORS (starlette): browsers on other origins get CORS headers, errors and preflights included.
 3. `Guards`: every exception from further in becomes a problem (inside CORS); health and the
    spec; body limit (413); faults (`--latency`, `--error-rate`).
-4. connexion's Swagger UI, for `/ui/` only.
+   `/` and the controls document (discovery.py) are answered there too.
+4. connexion's Swagger UI, for `/ui/` only: the contract and the controls document beside it.
 5. `ContractPipeline`: route, validate, scenario (`Prefer`), operation, render, optional response
    check; see pipeline.py, where the steps read top to bottom.
 
@@ -29,14 +30,17 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from ndt_contract import Contract
-from ndt_fixtures import Dataset
+from ndt_fixtures import PERSONAS, Dataset
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Router
 from starlette.types import Receive, Scope, Send
 
 from mock_server.admin import PUBLIC_PATHS, AdminApp, AdminPolicy
+from mock_server.controls import build_controls, persona_tokens
 from mock_server.conventions import Conventions, Guards, access_line
+from mock_server.discovery import DISCOVERY_PATHS, Discovery
 from mock_server.faults import FaultInjector
+from mock_server.offcontract import CONTROLS_PATH, AdminMode, index_links
 from mock_server.pipeline import ContractPipeline, prepare
 from mock_server.problems import ProblemCatalogue
 from mock_server.settings import Settings
@@ -110,6 +114,9 @@ def create_app(contract: Contract, dataset: Dataset, settings: Settings) -> Asyn
             extra_hosts=frozenset({settings.host.lower()}),
         ),
     )
+    mode = AdminMode(settings.admin_enabled, settings.admin_token is not None)
+    known = persona_tokens(PERSONAS, lambda token: state.store.by_token(token).known)
+    discovery = Discovery(admin.public, build_controls(contract, known, mode), index_links(mode))
     middlewares = [
         partial(
             Conventions,
@@ -132,8 +139,8 @@ def create_app(contract: Contract, dataset: Dataset, settings: Settings) -> Asyn
             faults=FaultInjector(settings.latency, settings.error_rate, settings.seed),
             max_body_bytes=settings.max_body_bytes,
             api_prefixes=api_prefixes(contract),
-            public_app=admin.public,
-            public_paths=PUBLIC_PATHS,
+            public_app=discovery,
+            public_paths=PUBLIC_PATHS | DISCOVERY_PATHS,
         ),
         SwaggerUI,
         partial(
@@ -147,10 +154,22 @@ def create_app(contract: Contract, dataset: Dataset, settings: Settings) -> Asyn
     app = AsyncApp(__name__, middlewares=middlewares)
     app.state = state  # for tests and the CLI banner, not for the pipeline
     spec = contract.to_dict()
+    title = spec.get("info", {}).get("title", "API")
     spec["servers"] = [{"url": "/"}]  # serve at the root, whatever the published servers say
     app.add_api(
         spec,
         resolver=Resolver(function_resolver=lambda _operation_id: _answered_by_the_pipeline),
-        swagger_ui_options=SwaggerUIOptions(swagger_ui_path=UI_PATH, spec_path="/openapi.json"),
+        swagger_ui_options=SwaggerUIOptions(
+            swagger_ui_path=UI_PATH,
+            spec_path="/openapi.json",
+            # Two documents in the UI's definition list: the contract first, the mock's
+            # controls beside it (never inside it).
+            swagger_ui_template_arguments={
+                "urls": [
+                    {"url": "/openapi.json", "name": f"{title}: the contract"},
+                    {"url": CONTROLS_PATH, "name": "Mock controls: Prefer, personas, admin"},
+                ]
+            },
+        ),
     )
     return app

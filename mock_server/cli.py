@@ -136,6 +136,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="print one line per request to stdout (plain text or JSON lines)",
     )
     parser.add_argument(
+        "--reload",
+        action="store_true",
+        help="restart when the spec's folder or the dataset folder changes (one process)",
+    )
+    parser.add_argument(
         "--read-timeout",
         type=_seconds,
         default=DEFAULT_READ_TIMEOUT,
@@ -271,9 +276,11 @@ def run(args: argparse.Namespace) -> int:
         settings = settings_from_args(args)
     except UsageError as exc:
         return _fail(str(exc))
+    if args.reload and settings.workers > 1:
+        return _fail("--reload runs one process; it cannot go with --workers")
     options = uvicorn_options(settings.read_timeout, settings.max_header_bytes)
     try:
-        if settings.workers > 1:
+        if settings.workers > 1 or args.reload:
             check_dataset(settings)  # a bad dataset is one line here, not a crash loop
         else:
             app = build_app(settings)
@@ -285,6 +292,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}")
     port = sock.getsockname()[1]
     print(banner(replace(settings, port=port), port), flush=True)
+    if args.reload:
+        return reload_forever(settings, sock, options)
     if settings.workers > 1:
         os.environ[SETTINGS_ENV] = _settings_to_env(settings)
         config = uvicorn.Config(
@@ -299,4 +308,19 @@ def run(args: argparse.Namespace) -> int:
         Multiprocess(config, sockets=[sock]).run()
         return 0
     uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
+    return 0
+
+
+def reload_forever(settings: Settings, sock: socket.socket, options: dict) -> int:
+    """Serve from a child process that uvicorn's reloader restarts when a watched file changes
+    (reload.py). The child builds the app from the same settings, through the environment."""
+    import uvicorn
+    from uvicorn.supervisors import ChangeReload
+
+    from mock_server.reload import reload_config
+
+    os.environ[SETTINGS_ENV] = _settings_to_env(settings)
+    config, watched = reload_config(settings, options)
+    print(f"reload: watching {', '.join(map(str, watched))}", flush=True)
+    ChangeReload(config, target=uvicorn.Server(config).run, sockets=[sock]).run()
     return 0

@@ -15,18 +15,64 @@ class ApiError extends Error {
   }
 }
 
+// Nothing answered at all: no server at API, or one that refuses this page's origin (CORS).
+// A browser cannot tell those two apart (both are a TypeError from fetch); either way it is not
+// an API error, so it gets its own banner instead of the error box.
+class Unreachable extends Error {
+  constructor() {
+    super(`No mock answers at ${API}`);
+  }
+}
+
 async function call(path, { method = "GET", body, token, prefer } = {}) {
   const headers = { "Api-Version": "1", "Client-Session-Id": SESSION_ID };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (token) headers["Authorization"] = `Bearer ${token}`;
   if (prefer) headers["Prefer"] = prefer;
-  const response = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  let response;
+  try {
+    response = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (error) {
+    showOffline(`No mock answers at ${API}.`);
+    throw new Unreachable();
+  }
+  if (response.headers.get("Api-Version")) hideOffline(); // the mock answered (it always sends it)
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new ApiError(response.status, data);
   return { data, headers: response.headers };
 }
 
+function apiPort() { return new URL(API).port || "80"; }
+
+function startCommand() { return apiPort() === "8080" ? "make mock" : `make mock PORT=${apiPort()}`; }
+
+function showOffline(headline) {
+  $("#offline-headline").textContent = headline;
+  $("#offline-command").textContent = startCommand();
+  $("#offline-cli").textContent = `.venv/bin/ndt-customer mock --port ${apiPort()}`;
+  $("#offline").hidden = false;
+}
+
+function hideOffline() { $("#offline").hidden = true; }
+
+// GET /heartbeat is a simple request (no custom headers): any mock answers it, CORS included.
+async function checkMock() {
+  let response;
+  try {
+    response = await fetch(API + "/heartbeat");
+  } catch (error) {
+    showOffline(`No mock answers at ${API}.`);
+    return;
+  }
+  if (response.ok) {
+    hideOffline();
+  } else {
+    showOffline(`${API} answers, but not as the mock (GET /heartbeat: ${response.status}).`);
+  }
+}
+
 function showError(error) {
+  if (error instanceof Unreachable) return; // the offline banner already says it
   const box = $("#error");
   const problem = error.problem || {};
   const details = problem.errors ? Object.entries(problem.errors).map(([k, v]) => `${k}: ${v.join(", ")}`).join("; ") : "";
@@ -143,6 +189,8 @@ async function loadPersonas() {
 }
 
 $("#api-url").textContent = API;
+$("#offline-retry").addEventListener("click", checkMock);
+checkMock();
 $("#search-form").addEventListener("submit", search);
 $("#force-500").addEventListener("click", () => openCustomer("0003911000001668971", "code=500"));
 loadPersonas();

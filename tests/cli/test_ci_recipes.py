@@ -236,7 +236,7 @@ def test_the_readme_shows_each_recipe_verbatim():
 # --- make mock PORT=... -----------------------------------------------------------------------
 def make(*args: str) -> list[str]:
     venv = Path(sys.executable).parent.parent
-    return ["make", "-C", str(REPO), "-o", ".venv/.installed-stamp", f"VENV={venv}", *args]
+    return ["make", "-C", str(REPO), "-o", f"{venv}/.installed-stamp", f"VENV={venv}", *args]
 
 
 def test_make_mock_takes_a_port_with_8080_by_default():

@@ -103,3 +103,20 @@ def test_cors_origin_restricts_browsers_to_the_listed_origins():
         assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
     finally:
         stop(server)
+
+
+def test_make_mock_passes_other_flags_through_args():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    venv = Path(sys.executable).parent.parent
+    make = ["make", "-C", str(repo), "-o", ".venv/.installed-stamp", f"VENV={venv}"]
+    result = subprocess.run(
+        [*make, "-n", "mock", "PORT=9001", "ARGS=--reload --latency 5"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert "ndt-customer mock --port 9001 --reload --latency 5" in result.stdout
