@@ -260,3 +260,89 @@ def test_a_dispatchers_own_epilog_is_kept():
     own = argparse.ArgumentParser(epilog="mine")
     cli.add_arguments(own)
     assert own.epilog == "mine"
+
+
+# -- run(): what happens after the runner, with the runner replaced ------------------------------
+
+
+@pytest.fixture
+def fake_runner(monkeypatch):
+    """conformance.runner.run_conformance replaced: records its options and progress callback,
+    reports one progress step, and returns the result the test set."""
+    import conformance.runner
+    from conformance.engine import Progress
+    from conformance.report.model import RunResult
+
+    calls: dict = {"result": RunResult("http://127.0.0.1:8000", 42, elapsed=1.0)}
+
+    def run_conformance(options, *, on_progress=None):
+        calls["options"], calls["progress"] = options, on_progress
+        if on_progress is not None:
+            on_progress(Progress("Documented examples", 1, 2, "GET /x"))
+        return calls["result"]
+
+    monkeypatch.setattr(conformance.runner, "run_conformance", run_conformance)
+    return calls
+
+
+def test_run_prints_the_summary_and_exits_with_the_verdict(fake_runner, capsys):
+    args = parser().parse_args(["--base-url", URL, "--seed", "42", "--quiet", "--color", "never"])
+    assert cli.run(args) == 0
+    assert fake_runner["options"].seed == 42 and fake_runner["progress"] is None
+    out = capsys.readouterr().out
+    assert (
+        out.splitlines()[0] == "Conformance of http://127.0.0.1:8000 to the Customer API contract"
+    )
+    assert out.rstrip().endswith("PASS: the target honours the contract")
+    assert "\033[" not in out
+
+
+def test_run_exit_code_follows_a_failing_verdict(fake_runner, capsys):
+    from report_samples import FAILURE
+
+    fake_runner["result"].findings = [FAILURE]
+    assert cli.run(parser().parse_args(["--base-url", URL, "--quiet"])) == 1
+    assert capsys.readouterr().out.rstrip().endswith("FAIL: 1 contract/standard failure(s)")
+
+
+def test_run_writes_junit_and_html_when_asked(fake_runner, tmp_path, capsys):
+    junit, html = tmp_path / "r" / "c.xml", tmp_path / "r" / "c.html"
+    args = parser().parse_args(
+        ["--base-url", URL, "--quiet", "--junit", str(junit), "--html", str(html)]
+    )
+    assert cli.run(args) == 0
+    assert junit.read_text().startswith("<?xml") and "<html" in html.read_text()
+
+
+def test_run_without_reports_writes_none(fake_runner, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli.run(parser().parse_args(["--base-url", URL, "--quiet"])) == 0
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_shows_progress_as_plain_lines_unless_quiet(fake_runner, capsys):
+    assert cli.run(parser().parse_args(["--base-url", URL, "--color", "never"])) == 0
+    assert fake_runner["progress"] is not None
+    assert capsys.readouterr().err == "Documented examples ...\n"
+
+
+def test_run_with_color_always_draws_a_bar_and_paints_the_summary(fake_runner, capsys):
+    assert cli.run(parser().parse_args(["--base-url", URL, "--color", "always"])) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith("\r[") and captured.err.endswith("\n")
+    assert "\033[1m" in captured.out
+
+
+def test_run_turns_a_usage_error_from_the_runner_into_exit_2(fake_runner, monkeypatch, capsys):
+    import conformance.runner
+
+    def refuse(options, *, on_progress=None):
+        raise UsageError("https://prod is the production server; refusing to fuzz it")
+
+    monkeypatch.setattr(conformance.runner, "run_conformance", refuse)
+    assert cli.run(parser().parse_args(["--base-url", URL, "--quiet"])) == EXIT_USAGE
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "ndt-customer conform: https://prod is the production server; refusing to fuzz it\n"
+    )
+    assert captured.out == ""
