@@ -176,13 +176,16 @@ def test_seen_from_tolerates_a_bare_request_and_a_body_that_is_not_json():
 class FollowUp:
     """An operation's Case(...).call(...) as schemathesis gives it: records what it was asked."""
 
-    def __init__(self, log: list, operation_id: str) -> None:
+    def __init__(self, log: list, operation_id: str, auth_provider: bool = False) -> None:
         self.log = log
         self.operation_id = operation_id
         self.operation = SimpleNamespace(
             definition=SimpleNamespace(raw={"operationId": operation_id}),
             method="POST",
             path="/customers/search",
+            app=None,
+            # the run's auth provider (OAuth2), when it has one
+            schema=SimpleNamespace(auth=SimpleNamespace(is_defined=auth_provider)),
         )
 
     def Case(self, **kwargs):
@@ -247,6 +250,23 @@ def test_caller_without_a_body_sends_path_parameters_only():
     caller(fake_case(schema=schema), seen())("GetCustomer", path_parameters={"customerId": "9"})
     assert log[0] == ("case", "GetCustomer", {"path_parameters": {"customerId": "9"}})
     assert log[1] == ("call", {})
+
+
+def test_with_an_auth_provider_the_probe_gets_a_fresh_token_not_the_originals(monkeypatch):
+    import schemathesis.auths
+
+    log: list = []
+    applied = []
+    monkeypatch.setattr(
+        schemathesis.auths, "set_on_case", lambda case, context, _: applied.append(case)
+    )
+    schema = SimpleNamespace(
+        find_operation_by_id=lambda oid: FollowUp(log, oid, auth_provider=True)
+    )
+    original = seen(request_headers={"authorization": "Bearer old", "api-version": "1"})
+    caller(fake_case(schema=schema), original)("GetCustomer", path_parameters={"customerId": "9"})
+    assert len(applied) == 1 and applied[0].path_parameters == {"customerId": "9"}
+    assert log[1] == ("call", {"api-version": "1"})  # the original token is not replayed
 
 
 def test_adapt_names_the_function_and_does_nothing_outside_a_run(monkeypatch):
