@@ -251,9 +251,11 @@ def register_token_auth(
 
 def active_checks(options: ConformOptions) -> list[str]:
     """The checks this run applies, named as schemathesis' registry names them at run time;
-    an unknown name in --include-checks or --exclude-checks is a usage error."""
-    from schemathesis.checks import CHECKS
+    an unknown name in --include-checks or --exclude-checks is a usage error. Schemathesis
+    registers its OpenAPI checks on first use: loaded here, a fresh process knows them too."""
+    from schemathesis.checks import CHECKS, load_all_checks
 
+    load_all_checks()
     known = set(CHECKS.get_all_names()) | set(REGISTRY)
     unknown = (
         (set(options.include_checks) | set(options.exclude_checks))

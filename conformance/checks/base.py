@@ -132,7 +132,7 @@ REGISTRY: dict[str, CheckSpec] = {}
 def check(function: PureCheck) -> PureCheck:
     """Add a check to our registry (never to schemathesis' own: see `registered`)."""
     REGISTRY[function.__name__] = CheckSpec(
-        function.__name__, function, (function.__doc__ or "").strip().splitlines()[0]
+        function.__name__, function, next(iter((function.__doc__ or "").strip().splitlines()), "")
     )
     return function
 

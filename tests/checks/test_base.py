@@ -311,11 +311,6 @@ def test_the_check_decorator_registers_name_function_and_first_doc_line(monkeypa
     assert registry == {"sample_check": CheckSpec("sample_check", sample_check, "First line.")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: @check on a function without a docstring raises IndexError: "
-    "('' or '').strip().splitlines()[0]; the `or \"\"` meant to allow it",
-)
 def test_a_check_without_a_docstring_registers_with_an_empty_doc(monkeypatch):
     monkeypatch.setattr(base, "REGISTRY", {})
 

@@ -170,12 +170,6 @@ def test_an_unknown_check_name_is_a_usage_error_listing_the_known_ones(field, na
     assert "response_schema_conformance" in message and "token_identity" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: active_checks reads schemathesis' registry before its OpenAPI checks are "
-    "imported, so in a fresh process `conform --include-checks response_schema_conformance` "
-    "is refused as an unknown check (fix: call schemathesis.checks.load_all_checks() first)",
-)
 def test_schemathesis_checks_are_known_before_anything_imported_them(monkeypatch):
     saved = dict(CHECKS._items)
     # A fresh process: only the checks schemathesis registers on import of its core.
