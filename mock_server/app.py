@@ -21,6 +21,7 @@ paths first.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -94,8 +95,8 @@ def _answered_by_the_pipeline(*_: Any, **__: Any) -> None:
     raise RuntimeError("connexion's handler layer is not part of the mock's stack")
 
 
-def _print_access(style: str):
-    def write(entry: dict) -> None:
+def _print_access(style: str) -> Callable[[dict[str, Any]], None]:
+    def write(entry: dict[str, Any]) -> None:
         sys.stdout.write(access_line(entry, style) + "\n")
         sys.stdout.flush()
 
@@ -152,7 +153,7 @@ def create_app(contract: Contract, dataset: Dataset, settings: Settings) -> Asyn
         LifespanMiddleware,
     ]
     app = AsyncApp(__name__, middlewares=middlewares)
-    app.state = state  # for tests and the CLI banner, not for the pipeline
+    app.state = state  # type: ignore[attr-defined]  # for tests and the banner; not the pipeline's
     spec = contract.to_dict()
     title = spec.get("info", {}).get("title", "API")
     spec["servers"] = [{"url": "/"}]  # serve at the root, whatever the published servers say

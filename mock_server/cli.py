@@ -7,9 +7,11 @@ import json
 import os
 import socket
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED, PERSONAS, DatasetError
 
@@ -17,6 +19,9 @@ from mock_server.admin import is_loopback
 from mock_server.faults import LatencyRange
 from mock_server.server import DEFAULT_READ_TIMEOUT, uvicorn_options
 from mock_server.settings import Settings
+
+if TYPE_CHECKING:  # connexion is imported when an app is built, not for --help
+    from connexion import AsyncApp
 
 SETTINGS_ENV = "NDT_MOCK_SETTINGS"  # how worker processes receive the parent's settings
 # Decision: the generated crowd stops at a million (bench/: under 2 GB RSS); a bigger dataset
@@ -49,7 +54,7 @@ def _rate(text: str) -> float:
     return value
 
 
-def _whole(low: int, high: int | None = None):
+def _whole(low: int, high: int | None = None) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text, 10)
@@ -181,7 +186,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     )
 
 
-def build_app(settings: Settings):
+def build_app(settings: Settings) -> AsyncApp:
     from ndt_contract import load_contract
 
     from mock_server.app import create_app
@@ -221,7 +226,7 @@ def settings_from_env() -> Settings:
     return Settings(**data)
 
 
-def app_from_env():
+def app_from_env() -> AsyncApp:
     """uvicorn's factory in each worker process: same settings, same seed, same data."""
     settings = settings_from_env()
     uvicorn_options(settings.read_timeout, settings.max_header_bytes)  # this process's limits
@@ -311,7 +316,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def reload_forever(settings: Settings, sock: socket.socket, options: dict) -> int:
+def reload_forever(settings: Settings, sock: socket.socket, options: dict[str, Any]) -> int:
     """Serve from a child process that uvicorn's reloader restarts when a watched file changes
     (reload.py). The child builds the app from the same settings, through the environment."""
     import uvicorn

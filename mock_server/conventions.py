@@ -18,6 +18,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -36,10 +37,10 @@ from mock_server.problems import (
 
 API_VERSION = "1.0"
 log = logging.getLogger("ndt.mock")
-AccessLog = Callable[[dict], None]
+AccessLog = Callable[[dict[str, Any]], None]
 
 
-def access_line(entry: dict, style: str) -> str:
+def access_line(entry: dict[str, Any], style: str) -> str:
     """One access-log line: `plain` for people, `json` for log shippers."""
     if style == "json":
         return json.dumps(entry, separators=(",", ":"))
@@ -123,7 +124,7 @@ class Conventions:
 def _raw_header(scope: Scope, name: bytes) -> bytes | None:
     for key, value in scope.get("headers", ()):
         if key == name:
-            return value
+            return bytes(value)
     return None
 
 

@@ -16,6 +16,7 @@ forever (libraries.md). This protocol adds:
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -143,7 +144,7 @@ def configure(read_timeout: float, max_header_bytes: int) -> type[GuardedHttpToo
     return GuardedHttpToolsProtocol
 
 
-def uvicorn_options(read_timeout: float, max_header_bytes: int) -> dict:
+def uvicorn_options(read_timeout: float, max_header_bytes: int) -> dict[str, Any]:
     """The uvicorn settings of every way the mock runs (one process or workers)."""
     configure(read_timeout, max_header_bytes)
     return {
