@@ -190,10 +190,11 @@ def check_dataset(settings: Settings) -> int:
     """Read and check the whole dataset once (the parent, before forking workers)."""
     from ndt_contract import load_contract
 
+    from mock_server.state import check_dataset as check
     from mock_server.state import load_dataset
 
     contract = load_contract(settings.spec)
-    return sum(1 for _ in load_dataset(settings, contract).records())
+    return check(load_dataset(settings, contract))
 
 
 def _settings_to_env(settings: Settings) -> str:
