@@ -26,7 +26,7 @@ from ndt_fixtures import Record
 from mock_server.dataset_index import FILTER_NUMBER, build_in_memory, encode
 
 NO_DETAILS_FIELDS = ("id", "customerRef", "ssoId", "status")
-HOT_PROFILES = 4096  # GetCustomer answers kept in memory in front of the base (most recent)
+HOT_PROFILES = 4096  # recent customers in memory in front of the base, by id and by ordinal
 COUNT_CAP = 256  # counting a search key's customers stops here: enough to pick the rarest
 
 
@@ -65,7 +65,8 @@ class BaseCustomers:
         self._db = db
         self._lock = threading.Lock()  # one connection; admin calls may come from threads
         self.count: int = db.execute("SELECT count(*) FROM customers").fetchone()[0]
-        self._hot: dict[str, StoredCustomer | None] = {}
+        self._hot: dict[str, StoredCustomer | None] = {}  # by id (GetCustomer)
+        self._hot_rows: dict[int, StoredCustomer] = {}  # by ordinal (search results)
 
     def _query(self, sql: str, parameters: tuple | list = ()) -> list[tuple]:
         with self._lock:
@@ -78,15 +79,9 @@ class BaseCustomers:
         found = self._query(
             "SELECT id, raw, has_accounts, ordinal FROM customers WHERE id = ?", (customer_id,)
         )
-        customer = (
-            StoredCustomer(found[0][0], found[0][1], bool(found[0][2]), found[0][3])
-            if found
-            else None
-        )
-        if len(hot) >= HOT_PROFILES:
-            del hot[next(iter(hot))]  # the oldest entry: dicts keep insertion order
-        hot[customer_id] = customer
-        return customer
+        row = found[0] if found else None
+        customer = StoredCustomer(row[0], row[1], bool(row[2]), row[3]) if row else None
+        return _remember(hot, customer_id, customer)
 
     def token_owner(self, token: str) -> str | None:
         found = self._query("SELECT id FROM tokens WHERE token = ?", (token,))
@@ -120,14 +115,27 @@ class BaseCustomers:
         return [row[0] for row in rows]
 
     def rows(self, ordinals: list[int]) -> dict[int, StoredCustomer]:
-        if not ordinals:
-            return {}
-        marks = ",".join("?" * len(ordinals))
-        found = self._query(
-            f"SELECT id, raw, has_accounts, ordinal FROM customers WHERE ordinal IN ({marks})",
-            ordinals,
-        )
-        return {row[3]: StoredCustomer(row[0], row[1], bool(row[2]), row[3]) for row in found}
+        """Customers by ordinal (the ones a search found), recent ones from memory."""
+        hot = self._hot_rows
+        found = {o: hot[o] for o in ordinals if o in hot}
+        missing = [o for o in ordinals if o not in found]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            for row in self._query(
+                f"SELECT id, raw, has_accounts, ordinal FROM customers WHERE ordinal IN ({marks})",
+                missing,
+            ):
+                customer = StoredCustomer(row[0], row[1], bool(row[2]), row[3])
+                found[customer.ordinal] = _remember(hot, customer.ordinal, customer)
+        return found
+
+
+def _remember(hot: dict, key: Any, value: Any) -> Any:
+    """Keep `value` among the most recent HOT_PROFILES entries of `hot`."""
+    if len(hot) >= HOT_PROFILES:
+        del hot[next(iter(hot))]  # the oldest entry: dicts keep insertion order
+    hot[key] = value
+    return value
 
 
 class CustomerStore:

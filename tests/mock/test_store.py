@@ -206,6 +206,9 @@ def test_hot_profiles_are_bounded(records, monkeypatch):
     assert base.get("0000000000000000000") is None
     assert len(base._hot) == 4
     assert base.get(records[0].profile["id"]).ordinal == 0  # evicted, read again
+    first = base.rows(list(range(10)))
+    assert len(base._hot_rows) == 4 and base.rows([9]) == {9: first[9]}
+    assert [first[n].id for n in range(10)] == [r.profile["id"] for r in records[:10]]
 
 
 def test_no_details_is_built_from_the_profile(store):
