@@ -15,6 +15,7 @@ from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED, PERSONAS, DatasetError
 
 from mock_server.admin import is_loopback
 from mock_server.faults import LatencyRange
+from mock_server.index_cache import CACHE_FROM
 from mock_server.server import DEFAULT_READ_TIMEOUT, uvicorn_options
 from mock_server.settings import Settings
 
@@ -97,7 +98,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_whole(0, MAX_CUSTOMERS),
         default=DEFAULT_COUNT,
         help=f"generated customers besides the personas (default {DEFAULT_COUNT}, "
-        f"at most {MAX_CUSTOMERS:,})",
+        f"at most {MAX_CUSTOMERS:,}); from {CACHE_FROM:,} on they are generated, checked and "
+        "indexed once, with progress, into $NDT_CACHE_DIR (default ~/.cache/ndt-customer), "
+        "and later starts open that index",
     )
     parser.add_argument(
         "--dataset", type=_folder, help="a dataset folder from `ndt-customer fixtures`"

@@ -26,7 +26,7 @@ from ndt_fixtures import Record
 from mock_server.dataset_index import FILTER_NUMBER, build_in_memory, encode
 
 NO_DETAILS_FIELDS = ("id", "customerRef", "ssoId", "status")
-HOT_PROFILES = 4096  # recent customers in memory in front of the base, by id and by ordinal
+HOT_PROFILES = 4096  # recent customers and searches kept in memory in front of the base
 COUNT_CAP = 256  # counting a search key's customers stops here: enough to pick the rarest
 
 
@@ -67,6 +67,7 @@ class BaseCustomers:
         self.count: int = db.execute("SELECT count(*) FROM customers").fetchone()[0]
         self._hot: dict[str, StoredCustomer | None] = {}  # by id (GetCustomer)
         self._hot_rows: dict[int, StoredCustomer] = {}  # by ordinal (search results)
+        self._hot_searches: dict[tuple, list[int]] = {}  # (keys, limit) -> ordinals
 
     def _query(self, sql: str, parameters: tuple | list = ()) -> list[tuple]:
         with self._lock:
@@ -95,7 +96,15 @@ class BaseCustomers:
 
     def ordinals(self, wanted: list[tuple[int, str]], limit: int) -> list[int]:
         """Ordinals of the customers having every (filter number, key), ascending, at most
-        `limit`. The rarest key drives; the others are index probes on each candidate."""
+        `limit`. The base never changes, so a recent search's answer is kept and reused."""
+        memo_key = (tuple(wanted), limit)
+        found = self._hot_searches.get(memo_key)
+        if found is None:
+            found = _remember(self._hot_searches, memo_key, self._ordinals(wanted, limit))
+        return found
+
+    def _ordinals(self, wanted: list[tuple[int, str]], limit: int) -> list[int]:
+        """The rarest key drives the query; the others are index probes on each candidate."""
         if not wanted:
             return []
         if len(wanted) > 1:
