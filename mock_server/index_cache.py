@@ -30,7 +30,7 @@ from typing import Any
 
 import ndt_contract.matching
 import ndt_fixtures
-from ndt_fixtures import Dataset, Record
+from ndt_fixtures import Dataset, DatasetError, Record
 from ndt_fixtures.progress import Progress
 
 from mock_server.dataset_index import (
@@ -157,13 +157,19 @@ def indexed(
         progress = None if quiet else Progress(total, label)
         if progress:
             progress.note(f"checking and indexing {total:,} customers into {path} (once)")
-        build_file(
-            path,
-            checked.records(),
-            wanted,
-            progress=progress,
-            note=progress.note if progress else None,
-        )
+        try:
+            build_file(
+                path,
+                checked.records(),
+                wanted,
+                progress=progress,
+                note=progress.note if progress else None,
+            )
+        except OSError as exc:
+            raise DatasetError(
+                f"{path.parent}: cannot write the dataset's index there ({exc.strerror}); "
+                f"set {CACHE_ENV} to a writable folder"
+            ) from None
         if progress:
             progress.finish("index ready")
     return IndexedDataset(lambda: _index_records(path), checked.manifest, index=path)

@@ -141,6 +141,14 @@ def test_a_bad_dataset_raises_and_leaves_no_index(folder, contract, tmp_path):
     assert list((tmp_path / "cache").iterdir()) == []
 
 
+def test_an_unwritable_cache_is_a_dataset_error(folder, contract, tmp_path):
+    (tmp_path / "cache").write_text("a file where the folder should be", encoding="utf-8")
+    with pytest.raises(
+        DatasetError, match=r"cannot write the dataset's index there .*NDT_CACHE_DIR"
+    ):
+        _indexed(folder, contract, tmp_path)
+
+
 def test_building_shows_progress(folder, contract, tmp_path, capsys):
     _indexed(folder, contract, tmp_path, quiet=False)
     err = capsys.readouterr().err
