@@ -8,8 +8,9 @@ written once and then only read, so any number of worker processes open it read-
 
 Tables (`ordinal` is the customer's position in the dataset, the order search results keep):
     customers(ordinal, id, raw, has_accounts)   raw = the profile as compact JSON bytes
-    keys(filter, key, ordinal)                  customer_keys() of every filter (a B-tree on
-                                                all three: a search reads it in ordinal order)
+    keys(filter, key, ordinal)                  customer_keys() of every filter, and the full
+                                                name (a B-tree on all three: a search reads it
+                                                in ordinal order)
     tokens(token, id)                           access tokens of customers
     meta(name, value)                           what the file was built from (see index_cache)
 Keys and tokens are sorted in once all rows are in (much faster than growing B-trees in
@@ -28,8 +29,9 @@ from typing import Any
 from ndt_contract.matching import FILTERS, customer_keys
 from ndt_fixtures import DatasetError, Record
 
-INDEX_FORMAT = 2  # bump when the tables or what goes into them change
+INDEX_FORMAT = 3  # bump when the tables or what goes into them change
 FILTER_NUMBER = {name: number for number, name in enumerate(FILTERS)}
+FULL_NAME = len(FILTERS)  # the filter number of the composite key (givenName, familyName)
 _BATCH = 2000  # rows per executemany: amortises the call, bounds the memory held
 
 
@@ -39,11 +41,27 @@ def encode(data: Any) -> bytes:
 
 
 def key_rows(ordinal: int, profile: Mapping[str, Any]) -> Iterator[tuple[int, str, int]]:
-    """(filter number, normalised key, ordinal) for every key the customer is found under."""
+    """(filter number, normalised key, ordinal) for every key the customer is found under,
+    and its full-name key (see `full_name_key`)."""
     for name in FILTERS:
         number = FILTER_NUMBER[name]
         for key in set(customer_keys(name, profile)):
             yield number, key, ordinal
+    full_name = full_name_key(
+        next(customer_keys("givenName", profile), None),
+        next(customer_keys("familyName", profile), None),
+    )
+    if full_name is not None:
+        yield FULL_NAME, full_name, ordinal
+
+
+def full_name_key(given: str | None, family: str | None) -> str | None:
+    """Given and family name keys together: the search a frontend makes most, and the one
+    whose two keys are each common (a million customers hold thousands of Jameses and of
+    Smiths, few James Smiths). Found under it means found under both (an AND of the two)."""
+    if given is None or family is None:
+        return None
+    return json.dumps([given, family], ensure_ascii=False)  # no two pairs give one key
 
 
 def _create_tables(db: sqlite3.Connection) -> None:
@@ -157,6 +175,7 @@ def build_file(
 ) -> int:
     """Build the index into `path`, atomically: written beside it, renamed when complete."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(path)
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     partial.unlink(missing_ok=True)
     db = sqlite3.connect(partial)
@@ -169,6 +188,18 @@ def build_file(
     finally:
         db.close()
         partial.unlink(missing_ok=True)
+
+
+def _remove_abandoned(path: Path) -> None:
+    """Partial files of builds whose process is gone (killed mid-build)."""
+    for partial in path.parent.glob(f".{path.name}.*.partial"):
+        pid = partial.name[len(path.name) + 2 : -len(".partial")]
+        try:
+            os.kill(int(pid), 0)
+        except (ValueError, ProcessLookupError):
+            partial.unlink(missing_ok=True)
+        except PermissionError:  # alive, someone else's
+            pass
 
 
 def open_read_only(path: Path) -> sqlite3.Connection:

@@ -23,7 +23,13 @@ from typing import Any
 from ndt_contract.matching import FILTER_KEYS, FILTERS, customer_keys
 from ndt_fixtures import Record
 
-from mock_server.dataset_index import FILTER_NUMBER, build_in_memory, encode
+from mock_server.dataset_index import (
+    FILTER_NUMBER,
+    FULL_NAME,
+    build_in_memory,
+    encode,
+    full_name_key,
+)
 
 NO_DETAILS_FIELDS = ("id", "customerRef", "ssoId", "status")
 HOT_PROFILES = 4096  # recent customers and searches kept in memory in front of the base
@@ -201,14 +207,20 @@ class CustomerStore:
         if not wanted:
             return []
         hidden = self._hidden
+        base_keys = [(FILTER_NUMBER[name], key) for name, key in wanted]
+        names = dict(wanted)
+        full_name = full_name_key(names.get("givenName"), names.get("familyName"))
+        if full_name is not None:  # one rare key instead of two common ones
+            base_keys = [
+                pair
+                for name, pair in zip(names, base_keys, strict=True)
+                if name not in ("givenName", "familyName")
+            ] + [(FULL_NAME, full_name)]
         # At most len(hidden) of the base's answers can be hidden: asking for that many more
         # still fills the page.
         from_base = [
             o
-            for o in self.base.ordinals(
-                [(FILTER_NUMBER[name], key) for name, key in wanted],
-                self.search_cap + len(hidden),
-            )
+            for o in self.base.ordinals(base_keys, self.search_cap + len(hidden))
             if o not in hidden
         ]
         from_changes = self._changed_ordinals(wanted)

@@ -157,6 +157,19 @@ def test_building_shows_progress(folder, contract, tmp_path, capsys):
     assert "test: index ready in" in err
 
 
+def test_a_build_removes_partial_files_of_dead_builds(tmp_path):
+    abandoned = tmp_path / ".i.sqlite.999999999.partial"
+    abandoned.write_bytes(b"half an index")
+    dataset_index.build_file(tmp_path / "i.sqlite", list(generate(1, 1)), {})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["i.sqlite"]
+
+
+def test_full_name_keys_never_collide_and_need_both_names():
+    key = dataset_index.full_name_key
+    assert key("a\x1fb", "c") != key("a", "b\x1fc") and key("a,", "b") != key("a", ",b")
+    assert key("james", None) is None and key(None, "smith") is None
+
+
 def test_meta_of_a_file_that_is_not_an_index(tmp_path):
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"not a database at all" * 100)

@@ -60,6 +60,11 @@ def filters_of(profile):
         {"familyName": profile["familyName"].upper()},
         {"givenName": profile["givenName"], "familyName": profile["familyName"]},
         {"postcode": postcode.lower().replace(" ", "")},
+        {
+            "givenName": profile["givenName"],
+            "familyName": profile["familyName"],
+            "postcode": postcode,
+        },
         {"dateOfBirth": profile["dateOfBirth"][:10], "familyName": profile["familyName"]},
         {"customerId": profile["id"]},
     ]
