@@ -121,8 +121,12 @@ def wrk_rotating(
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"{url}: {errors.group(1)} non-2xx responses\n{out}")
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()
+    rps_seen = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p99_seen = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    if rps_seen is None or p99_seen is None:
+        raise RuntimeError(f"wrk printed no figures:\n{out}")
+    rps = float(rps_seen.group(1))
+    value, unit = p99_seen.groups()
     return Figure(rps, float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit])
 
 
@@ -174,7 +178,7 @@ def measure_warm(
         rss_loaded = rss_mb(process.pid)
         upsert_many(port, args.changes)
         rss_changed = rss_mb(process.pid)
-        stop, timings = threading.Event(), []
+        stop, timings = threading.Event(), list[float]()
         worker = threading.Thread(target=changes_and_resets, args=(port, stop, timings))
         worker.start()
         during = wrk(
