@@ -61,7 +61,7 @@ def full_name_key(given: str | None, family: str | None) -> str | None:
     Smiths, few James Smiths). Found under it means found under both (an AND of the two)."""
     if given is None or family is None:
         return None
-    return json.dumps([given, family], ensure_ascii=False)  # no two pairs give one key
+    return f"{len(given)}:{given}{family}"  # length-prefixed: no two pairs give one key
 
 
 def _create_tables(db: sqlite3.Connection) -> None:

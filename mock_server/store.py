@@ -73,7 +73,7 @@ class BaseCustomers:
         self.count: int = db.execute("SELECT count(*) FROM customers").fetchone()[0]
         self._hot: dict[str, StoredCustomer | None] = {}  # by id (GetCustomer)
         self._hot_rows: dict[int, StoredCustomer] = {}  # by ordinal (search results)
-        self._hot_searches: dict[tuple, list[int]] = {}  # (keys, limit) -> ordinals
+        self._hot_searches: dict[tuple, list[StoredCustomer]] = {}  # (keys, limit) -> found
 
     def _query(self, sql: str, parameters: tuple | list = ()) -> list[tuple]:
         with self._lock:
@@ -100,13 +100,15 @@ class BaseCustomers:
             (filter_number, key, COUNT_CAP),
         )[0][0]
 
-    def ordinals(self, wanted: list[tuple[int, str]], limit: int) -> list[int]:
-        """Ordinals of the customers having every (filter number, key), ascending, at most
-        `limit`. The base never changes, so a recent search's answer is kept and reused."""
+    def find(self, wanted: list[tuple[int, str]], limit: int) -> list[StoredCustomer]:
+        """Customers having every (filter number, key), in dataset order, at most `limit`.
+        The base never changes, so a recent search's answer is kept and reused (read-only)."""
         memo_key = (tuple(wanted), limit)
         found = self._hot_searches.get(memo_key)
         if found is None:
-            found = _remember(self._hot_searches, memo_key, self._ordinals(wanted, limit))
+            ordinals = self._ordinals(wanted, limit)
+            rows = self.rows(ordinals)
+            found = _remember(self._hot_searches, memo_key, [rows[o] for o in ordinals])
         return found
 
     def _ordinals(self, wanted: list[tuple[int, str]], limit: int) -> list[int]:
@@ -143,6 +145,10 @@ class BaseCustomers:
                 customer = StoredCustomer(row[0], row[1], bool(row[2]), row[3])
                 found[customer.ordinal] = _remember(hot, customer.ordinal, customer)
         return found
+
+
+def _ordinal(customer: StoredCustomer) -> int:
+    return customer.ordinal
 
 
 def _remember(hot: dict, key: Any, value: Any) -> Any:
@@ -218,15 +224,12 @@ class CustomerStore:
             ] + [(FULL_NAME, full_name)]
         # At most len(hidden) of the base's answers can be hidden: asking for that many more
         # still fills the page.
-        from_base = [
-            o
-            for o in self.base.ordinals(base_keys, self.search_cap + len(hidden))
-            if o not in hidden
-        ]
-        from_changes = self._changed_ordinals(wanted)
-        chosen = sorted(from_base + from_changes)[: self.search_cap]
-        base_rows = self.base.rows([o for o in chosen if o not in self._by_ordinal])
-        return [self._by_ordinal.get(o) or base_rows[o] for o in chosen]
+        found = self.base.find(base_keys, self.search_cap + len(hidden))
+        if not hidden and not self._changed:  # no admin changes: the base's answer as it is
+            return found
+        from_base = [c for c in found if c.ordinal not in hidden]
+        from_changes = [self._by_ordinal[o] for o in self._changed_ordinals(wanted)]
+        return sorted(from_base + from_changes, key=_ordinal)[: self.search_cap]
 
     def _changed_ordinals(self, wanted: list[tuple[str, str]]) -> list[int]:
         found: set[int] | None = None

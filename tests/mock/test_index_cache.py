@@ -95,6 +95,23 @@ def test_the_generator_digest_is_in_a_generated_source():
     assert generated_source(1, 5)["generator"] == index_cache.generator_digest()
 
 
+def test_the_generator_digest_covers_every_module_generation_imports():
+    """A module the generator comes to import must join GENERATOR_MODULES, or a change to
+    it would not rebuild cached datasets."""
+    import ast
+
+    here = Path(index_cache.ndt_fixtures.__file__).parent
+    for name in index_cache.GENERATOR_MODULES:
+        tree = ast.parse((here / f"{name}.py").read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ndt_fixtures"):
+                imported = node.module.split(".")[1] if "." in node.module else None
+                assert imported is None or imported in index_cache.GENERATOR_MODULES, (
+                    name,
+                    imported,
+                )
+
+
 def _indexed(folder, contract, tmp_path, schema=None, quiet=True):
     return indexed(
         checked_folder(folder, contract),

@@ -215,10 +215,11 @@ def test_hot_profiles_are_bounded(records, monkeypatch):
     assert len(base._hot_rows) == 4 and base.rows([9]) == {9: first[9]}
     assert [first[n].id for n in range(10)] == [r.profile["id"] for r in records[:10]]
     names = [(1, r.profile["familyName"].casefold()) for r in records[:6]]
-    answers = [base.ordinals([name], 5) for name in names]
+    answers = [base.find([name], 5) for name in names]
     assert len(base._hot_searches) == 4
-    assert base.ordinals([names[-1]], 5) is answers[-1]  # kept: the same list again
-    assert base.ordinals([names[0]], 5) == answers[0]  # dropped: asked of the index again
+    assert base.find([names[-1]], 5) is answers[-1]  # kept: the same list again
+    again = base.find([names[0]], 5)  # dropped: asked of the index again
+    assert again == answers[0] and again is not answers[0]
 
 
 def test_no_details_is_built_from_the_profile(store):
