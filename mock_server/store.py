@@ -70,7 +70,10 @@ class BaseCustomers:
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
         self._lock = threading.Lock()  # one connection; admin calls may come from threads
-        self.count: int = db.execute("SELECT count(*) FROM customers").fetchone()[0]
+        # From the meta row the build wrote: count(*) would read a whole index at each start.
+        self.count = int(
+            db.execute("SELECT value FROM meta WHERE name = 'customers'").fetchone()[0]
+        )
         self._hot: dict[str, StoredCustomer | None] = {}  # by id (GetCustomer)
         self._hot_rows: dict[int, StoredCustomer] = {}  # by ordinal (search results)
         self._hot_searches: dict[tuple, list[StoredCustomer]] = {}  # (keys, limit) -> found
