@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import start_mock, stop
+from conftest import LiveServer, stop
 from ndt_contract import load_contract
 from ndt_fixtures import DatasetError, Record, generate, generate_dataset, write_dataset
 from support import AMELIA
@@ -232,9 +235,41 @@ def served_from_a_file(tmp_path_factory):
     folder = root / "data"
     write_dataset(generate(5, 40), folder, seed=5, count=40)
     env = {"NDT_CACHE_DIR": str(root / "cache"), "NDT_CACHE_FROM": "0"}
-    server = start_mock("--dataset", str(folder), "--workers", "2", env=env)
+    server = start_workers(folder, env)
     yield server, root / "cache"
     stop(server)
+
+
+MOCK = [sys.executable, "-m", "ndt_cli", "mock"]
+
+
+def start_workers(folder: Path, env: dict[str, str], ready_within: float = 120) -> LiveServer:
+    """Like conftest.start_mock, with time for two workers to import and open the index on a
+    busy machine (start_mock allows 15 s; the workers need more when CI shares its cores)."""
+    process = subprocess.Popen(
+        [*MOCK, "--port", "0", "--workers", "2", "--dataset", str(folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **env},
+    )
+    lines: list[str] = []
+    for line in process.stdout:
+        lines.append(line)
+        match = re.search(r"on (http://127\.0\.0\.1:\d+)", line)
+        if match:
+            server = LiveServer(match.group(1), process, lines)
+            threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
+            deadline = time.monotonic() + ready_within
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{server.url}/heartbeat", timeout=1).status_code == 200:
+                        return server
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            break
+    process.kill()
+    raise RuntimeError("the workers did not start:\n" + "".join(lines))
 
 
 def test_workers_serve_from_the_index_file(served_from_a_file):
