@@ -17,6 +17,7 @@ from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED, PERSONAS, DatasetError
 
 from mock_server.admin import is_loopback
 from mock_server.faults import LatencyRange
+from mock_server.index_cache import CACHE_FROM
 from mock_server.server import DEFAULT_READ_TIMEOUT, uvicorn_options
 from mock_server.settings import Settings
 
@@ -102,7 +103,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_whole(0, MAX_CUSTOMERS),
         default=DEFAULT_COUNT,
         help=f"generated customers besides the personas (default {DEFAULT_COUNT}, "
-        f"at most {MAX_CUSTOMERS:,})",
+        f"at most {MAX_CUSTOMERS:,}); from {CACHE_FROM:,} on they are generated, checked and "
+        "indexed once, with progress, into $NDT_CACHE_DIR (default ~/.cache/ndt-customer), "
+        "and later starts open that index",
     )
     parser.add_argument(
         "--dataset", type=_folder, help="a dataset folder from `ndt-customer fixtures`"
@@ -200,10 +203,11 @@ def check_dataset(settings: Settings) -> int:
     """Read and check the whole dataset once (the parent, before forking workers)."""
     from ndt_contract import load_contract
 
+    from mock_server.state import check_dataset as check
     from mock_server.state import load_dataset
 
     contract = load_contract(settings.spec)
-    return sum(1 for _ in load_dataset(settings, contract).records())
+    return check(load_dataset(settings, contract))
 
 
 def _settings_to_env(settings: Settings) -> str:

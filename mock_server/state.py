@@ -1,30 +1,68 @@
-"""What the running mock holds: the dataset it started from and the live store built on it."""
+"""What the running mock holds: the dataset it started from and the live store over it."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ctypes
-import gc
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
 from ndt_contract import Contract
-from ndt_fixtures import Dataset, default_dataset_dir, generate_dataset
+from ndt_fixtures import PERSONAS, Dataset, default_dataset_dir, generate_dataset
 
-from mock_server.dataset_check import checked_folder, checked_generated
+from mock_server.dataset_check import checked_folder, checked_generated, profile_schema
+from mock_server.dataset_index import build_in_memory, open_read_only
+from mock_server.index_cache import (
+    IndexedDataset,
+    cache_from,
+    folder_source,
+    generated_source,
+    indexed,
+)
 from mock_server.journal import Journal
 from mock_server.settings import Settings
-from mock_server.store import CustomerStore
+from mock_server.store import BaseCustomers, CustomerStore
+
+LABEL = "ndt-customer mock"
 
 
-def load_dataset(settings: Settings, contract: Contract) -> Dataset:
+def _folder_size(folder: Path, manifest: dict) -> int:
+    """Customers in a folder, from its manifest; else estimated from the file (about 1 KB
+    each), which is all the cache threshold needs."""
+    count = manifest.get("customers")
+    if isinstance(count, int) and count >= 0:
+        return count
+    return (folder / "customers.jsonl").stat().st_size // 1000
+
+
+def load_dataset(settings: Settings, contract: Contract, *, quiet: bool = False) -> Dataset:
     """The committed dataset by default; a folder when given; else generated from seed and
-    count. Every one is checked as it is read (dataset_check): a bad one raises DatasetError."""
-    if settings.dataset is not None:
-        return checked_folder(settings.dataset, contract)
-    if settings.uses_default_dataset:
+    count. Every one is checked as it is read (dataset_check): a bad one raises DatasetError.
+    From `cache_from()` customers on (20,000), the checked dataset is indexed once into the cache and
+    later starts open that file (index_cache)."""
+    if settings.dataset is None and settings.uses_default_dataset:
         return checked_folder(default_dataset_dir(), contract)
-    return checked_generated(generate_dataset(settings.seed, settings.customers), contract)
+    if settings.dataset is not None:
+        checked = checked_folder(settings.dataset, contract)
+        total = _folder_size(settings.dataset, checked.manifest)
+        source = folder_source(settings.dataset)
+        label = f"{LABEL}: {settings.dataset}"
+    else:
+        checked = checked_generated(generate_dataset(settings.seed, settings.customers), contract)
+        total = settings.customers + len(PERSONAS)
+        source = generated_source(settings.seed, settings.customers)
+        label = f"{LABEL}: seed {settings.seed}"
+    if total < cache_from():
+        return checked
+    return indexed(checked, source, profile_schema(contract), label=label, total=total, quiet=quiet)
+
+
+def check_dataset(dataset: Dataset) -> int:
+    """Read the whole dataset once, checking it (the parent, before forking workers); an
+    indexed one was checked when its index was built. Returns how many customers it has."""
+    if isinstance(dataset, IndexedDataset) and dataset.index is not None:
+        return BaseCustomers(open_read_only(dataset.index)).count
+    return sum(1 for _ in dataset.records())
 
 
 def search_cap(contract: Contract) -> int:
@@ -33,40 +71,39 @@ def search_cap(contract: Contract) -> int:
     return int(values["schema"]["properties"]["values"].get("maxItems", 50))
 
 
+def open_base(dataset: Dataset) -> BaseCustomers:
+    """The dataset's index: its file when it has one, else built in memory now."""
+    if isinstance(dataset, IndexedDataset) and dataset.index is not None:
+        return BaseCustomers(open_read_only(dataset.index))
+    return BaseCustomers(build_in_memory(dataset.records(), {}))
+
+
 @dataclass
 class MockState:
     contract: Contract
     dataset: Dataset
     store: CustomerStore
     journal: Journal
-    _resetting: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @classmethod
     def build(cls, contract: Contract, dataset: Dataset, journal_size: int = 500) -> MockState:
-        store = CustomerStore(dataset.records(), search_cap=search_cap(contract))
-        gc.freeze()  # the loaded store is permanent: the cyclic collector need not walk it
+        store = CustomerStore(open_base(dataset), search_cap=search_cap(contract))
         return cls(contract, dataset, store, Journal(journal_size))
 
     def reset(self) -> None:
-        """Back to the dataset as loaded: admin changes and the journal are dropped."""
-        self.store = CustomerStore(self.dataset.records(), search_cap=self.store.search_cap)
+        """Back to the dataset as loaded: admin changes and the journal are dropped. The
+        dataset itself is never rebuilt (it is read-only), so this takes microseconds."""
+        self.store.reset()
         self.journal.clear()
 
     async def reset_async(self) -> None:
-        """`reset` without blocking: the new store is built a slice at a time on the event
-        loop, which keeps serving requests (from the old store) meanwhile; one reset at a time.
-        The old store's memory is handed back to the system afterwards."""
-        async with self._resetting:
-            store = await CustomerStore.build_cooperatively(
-                self.dataset.records(), search_cap=self.store.search_cap
-            )
-            self.store = store
-            self.journal.clear()
+        """`reset` for the admin route; nothing in it waits, so the event loop never stalls.
+        The dropped changes' memory is handed back to the system afterwards."""
+        self.reset()
         release_memory()
 
 
 def release_memory() -> None:
-    """Ask glibc to return the old store's freed pages (RSS otherwise stays high). The store
-    has no reference cycles, so it was freed when replaced, without a collection pause."""
+    """Ask glibc to return freed pages (RSS otherwise stays high after large changes)."""
     with contextlib.suppress(OSError, AttributeError):  # not glibc: reused, not returned
         ctypes.CDLL("libc.so.6").malloc_trim(0)

@@ -1,15 +1,20 @@
-"""The mock's customers, indexed by id, token and every search filter.
+"""The mock's customers: the dataset as loaded (an immutable base) under the admin's changes
+(a small overlay).
 
-Profiles are kept as their compact JSON bytes: answers need no serialising, and 100,000
-customers fit in a fraction of the memory dicts would take. Indexes map a normalised key to
-the ordinals of matching customers; a search intersects them, smallest first, and never scans.
+The base is the dataset's index (dataset_index): customers by id and token, and every search
+filter's normalised keys, read with O(log n) lookups and never copied into the process. Admin
+upserts and deletes live in the overlay, indexed the same way in memory. A reset drops the
+overlay: its cost is the number of changes, not the size of the dataset, so it never blocks
+the event loop and the memory of the changes goes back at once.
+
+Each customer has an ordinal, its place in the dataset; a search answers in ordinal order.
+A replaced customer keeps its ordinal; a new (or deleted and re-added) one goes at the end.
 """
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import json
+import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,7 +23,17 @@ from typing import Any
 from ndt_contract.matching import FILTER_KEYS, FILTERS, customer_keys
 from ndt_fixtures import Record
 
+from mock_server.dataset_index import (
+    FILTER_NUMBER,
+    FULL_NAME,
+    build_in_memory,
+    encode,
+    full_name_key,
+)
+
 NO_DETAILS_FIELDS = ("id", "customerRef", "ssoId", "status")
+HOT_PROFILES = 4096  # recent customers and searches kept in memory in front of the base
+COUNT_CAP = 256  # counting a search key's customers stops here: enough to pick the rarest
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +41,7 @@ class StoredCustomer:
     id: str
     raw: bytes  # the profile, compact JSON
     has_accounts: bool
+    ordinal: int = 0
 
     def profile(self) -> dict[str, Any]:
         return json.loads(self.raw)
@@ -35,15 +51,11 @@ class StoredCustomer:
         profile = self.profile()
         partial = {key: profile[key] for key in NO_DETAILS_FIELDS if key in profile}
         partial["accounts"] = []
-        return _encode(partial)
+        return encode(partial)
 
 
-def _encode(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def stored(profile: Mapping[str, Any]) -> StoredCustomer:
-    return StoredCustomer(profile["id"], _encode(profile), bool(profile.get("accounts")))
+def stored(profile: Mapping[str, Any], ordinal: int = 0) -> StoredCustomer:
+    return StoredCustomer(profile["id"], encode(profile), bool(profile.get("accounts")), ordinal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,120 +64,233 @@ class TokenLookup:
     customer: StoredCustomer | None
 
 
-class CustomerStore:
-    def __init__(self, records: Iterable[Record], *, search_cap: int) -> None:
-        self.search_cap = search_cap
-        self._lock = threading.Lock()
-        self._rows: list[StoredCustomer | None] = []
-        self._ordinal: dict[str, int] = {}
-        self._index: dict[str, dict[str, list[int]]] = {name: {} for name in FILTERS}
-        self._tokens: dict[str, str] = {}
-        for record in records:
-            self._add_record(record)
+class BaseCustomers:
+    """The dataset as loaded, read from its index; never changes."""
 
-    @classmethod
-    async def build_cooperatively(
-        cls, records: Iterable[Record], *, search_cap: int, slice_size: int = 4
-    ) -> CustomerStore:
-        """The same store, built on the event loop a slice of records at a time.
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._lock = threading.Lock()  # one connection; admin calls may come from threads
+        # From the meta row the build wrote: count(*) would read a whole index at each start.
+        self.count = int(
+            db.execute("SELECT value FROM meta WHERE name = 'customers'").fetchone()[0]
+        )
+        self._hot: dict[str, StoredCustomer | None] = {}  # by id (GetCustomer)
+        self._hot_rows: dict[int, StoredCustomer] = {}  # by ordinal (search results)
+        self._hot_searches: dict[tuple, list[StoredCustomer]] = {}  # (keys, limit) -> found
 
-        A thread would hold the GIL for most of the build, and every request's socket call
-        would wait for it (bench_scale measured a p99 over a second during a reset at 100,000):
-        short slices bound the pause any request sees instead.
-        """
-        store = cls((), search_cap=search_cap)
-        for count, record in enumerate(records, start=1):
-            store._add_record(record)
-            if count % slice_size == 0:
-                # The store holds millions of containers: frozen, the cyclic collector never
-                # walks them (a full collection over them paused the loop about a second).
-                # It has no cycles, so reference counting still frees a replaced store.
-                gc.freeze()
-                await asyncio.sleep(0)
-        gc.freeze()
-        return store
-
-    def _add_record(self, record: Record) -> None:
-        self._add(record.profile)
-        if record.token:
-            self._tokens[record.token] = record.profile["id"]
-
-    def __len__(self) -> int:
-        return len(self._ordinal)
-
-    def _add(self, profile: Mapping[str, Any]) -> None:
-        ordinal = self._ordinal.get(profile["id"])
-        if ordinal is None:
-            ordinal = len(self._rows)
-            self._rows.append(None)
-            self._ordinal[profile["id"]] = ordinal
-        self._rows[ordinal] = stored(profile)
-        for name in FILTERS:
-            index = self._index[name]
-            for key in set(customer_keys(name, profile)):
-                index.setdefault(key, []).append(ordinal)
-
-    def _unindex(self, ordinal: int) -> None:
-        row = self._rows[ordinal]
-        if row is None:
-            return
-        profile = row.profile()
-        for name in FILTERS:
-            index = self._index[name]
-            for key in set(customer_keys(name, profile)):
-                ordinals = index.get(key, [])
-                if ordinal in ordinals:
-                    ordinals.remove(ordinal)
-                if not ordinals:
-                    index.pop(key, None)
+    def _query(self, sql: str, parameters: tuple | list = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, parameters).fetchall()
 
     def get(self, customer_id: str) -> StoredCustomer | None:
-        ordinal = self._ordinal.get(customer_id)
-        return None if ordinal is None else self._rows[ordinal]
+        hot = self._hot
+        if customer_id in hot:
+            return hot[customer_id]
+        found = self._query(
+            "SELECT id, raw, has_accounts, ordinal FROM customers WHERE id = ?", (customer_id,)
+        )
+        row = found[0] if found else None
+        customer = StoredCustomer(row[0], row[1], bool(row[2]), row[3]) if row else None
+        return _remember(hot, customer_id, customer)
+
+    def token_owner(self, token: str) -> str | None:
+        found = self._query("SELECT id FROM tokens WHERE token = ?", (token,))
+        return found[0][0] if found else None
+
+    def _rough_count(self, filter_number: int, key: str) -> int:
+        return self._query(
+            "SELECT count(*) FROM (SELECT 1 FROM keys WHERE filter = ? AND key = ? LIMIT ?)",
+            (filter_number, key, COUNT_CAP),
+        )[0][0]
+
+    def find(self, wanted: list[tuple[int, str]], limit: int) -> list[StoredCustomer]:
+        """Customers having every (filter number, key), in dataset order, at most `limit`.
+        The base never changes, so a recent search's answer is kept and reused (read-only)."""
+        memo_key = (tuple(wanted), limit)
+        found = self._hot_searches.get(memo_key)
+        if found is None:
+            ordinals = self._ordinals(wanted, limit)
+            rows = self.rows(ordinals)
+            found = _remember(self._hot_searches, memo_key, [rows[o] for o in ordinals])
+        return found
+
+    def _ordinals(self, wanted: list[tuple[int, str]], limit: int) -> list[int]:
+        """The rarest key drives the query; the others are index probes on each candidate."""
+        if not wanted:
+            return []
+        if len(wanted) > 1:
+            counts = [self._rough_count(*pair) for pair in wanted]
+            if min(counts) == 0:
+                return []
+            wanted = [pair for _, pair in sorted(zip(counts, wanted, strict=True))]
+        sql = "SELECT k0.ordinal FROM keys k0 WHERE k0.filter = ? AND k0.key = ?"
+        parameters: list[Any] = list(wanted[0])
+        for n, pair in enumerate(wanted[1:], start=1):
+            sql += (
+                f" AND EXISTS (SELECT 1 FROM keys k{n} WHERE k{n}.filter = ? AND k{n}.key = ?"
+                f" AND k{n}.ordinal = k0.ordinal)"
+            )
+            parameters.extend(pair)
+        rows = self._query(sql + " ORDER BY k0.ordinal LIMIT ?", [*parameters, limit])
+        return [row[0] for row in rows]
+
+    def rows(self, ordinals: list[int]) -> dict[int, StoredCustomer]:
+        """Customers by ordinal (the ones a search found), recent ones from memory."""
+        hot = self._hot_rows
+        found = {o: hot[o] for o in ordinals if o in hot}
+        missing = [o for o in ordinals if o not in found]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            for row in self._query(
+                f"SELECT id, raw, has_accounts, ordinal FROM customers WHERE ordinal IN ({marks})",
+                missing,
+            ):
+                customer = StoredCustomer(row[0], row[1], bool(row[2]), row[3])
+                found[customer.ordinal] = _remember(hot, customer.ordinal, customer)
+        return found
+
+
+def _ordinal(customer: StoredCustomer) -> int:
+    return customer.ordinal
+
+
+def _remember(hot: dict, key: Any, value: Any) -> Any:
+    """Keep `value` among the most recent HOT_PROFILES entries of `hot`."""
+    if len(hot) >= HOT_PROFILES:
+        del hot[next(iter(hot))]  # the oldest entry: dicts keep insertion order
+    hot[key] = value
+    return value
+
+
+class CustomerStore:
+    """The base with the admin's changes over it: what every operation reads."""
+
+    def __init__(self, base: BaseCustomers, *, search_cap: int) -> None:
+        self.base = base
+        self.search_cap = search_cap
+        self._lock = threading.Lock()
+        self.reset()
+
+    @classmethod
+    def from_records(cls, records: Iterable[Record], *, search_cap: int) -> CustomerStore:
+        """A store over records indexed in memory (small datasets, tests)."""
+        return cls(BaseCustomers(build_in_memory(records, {})), search_cap=search_cap)
+
+    def reset(self) -> None:
+        """Back to the base: O(changes), whatever the size of the dataset."""
+        with self._lock:
+            self._changed: dict[str, StoredCustomer] = {}  # upserted, by id
+            self._by_ordinal: dict[int, StoredCustomer] = {}  # the same, by ordinal
+            self._gone: set[str] = set()  # deleted ids: the base's copy is not consulted
+            self._hidden: set[int] = set()  # base ordinals deleted or replaced
+            self._index: dict[str, dict[str, set[int]]] = {name: {} for name in FILTERS}
+            self._tokens: dict[str, str] = {}
+            self._next_ordinal = self.base.count
+            self._size = self.base.count
+
+    def __len__(self) -> int:
+        return self._size
+
+    def get(self, customer_id: str) -> StoredCustomer | None:
+        changed = self._changed.get(customer_id)
+        if changed is not None:
+            return changed
+        if customer_id in self._gone:
+            return None
+        return self.base.get(customer_id)
 
     def by_token(self, token: str) -> TokenLookup:
-        customer_id = self._tokens.get(token)
+        customer_id = self._tokens.get(token) or self.base.token_owner(token)
         if customer_id is None:
             return TokenLookup(False, None)
         return TokenLookup(True, self.get(customer_id))
 
     def search(self, filters: Mapping[str, str]) -> list[StoredCustomer]:
-        """Customers matching every filter, in dataset order, at most `search_cap`."""
-        candidates: list[list[int]] = []
+        """Customers matching every filter (AND), in dataset order, at most `search_cap`."""
+        wanted: list[tuple[str, str]] = []
         for name, value in filters.items():
             key = FILTER_KEYS[name](value)
-            ordinals = self._index[name].get(key) if key is not None else None
+            if key is None:
+                return []
+            wanted.append((name, key))
+        if not wanted:
+            return []
+        hidden = self._hidden
+        base_keys = [(FILTER_NUMBER[name], key) for name, key in wanted]
+        names = dict(wanted)
+        full_name = full_name_key(names.get("givenName"), names.get("familyName"))
+        if full_name is not None:  # one rare key instead of two common ones
+            base_keys = [
+                pair
+                for name, pair in zip(names, base_keys, strict=True)
+                if name not in ("givenName", "familyName")
+            ] + [(FULL_NAME, full_name)]
+        # At most len(hidden) of the base's answers can be hidden: asking for that many more
+        # still fills the page.
+        found = self.base.find(base_keys, self.search_cap + len(hidden))
+        if not hidden and not self._changed:  # no admin changes: the base's answer as it is
+            return found
+        from_base = [c for c in found if c.ordinal not in hidden]
+        from_changes = [self._by_ordinal[o] for o in self._changed_ordinals(wanted)]
+        return sorted(from_base + from_changes, key=_ordinal)[: self.search_cap]
+
+    def _changed_ordinals(self, wanted: list[tuple[str, str]]) -> list[int]:
+        found: set[int] | None = None
+        for name, key in wanted:
+            ordinals = self._index[name].get(key)
             if not ordinals:
                 return []
-            candidates.append(ordinals)
-        if not candidates:
-            return []
-        candidates.sort(key=len)
-        found = (
-            set(candidates[0]).intersection(*candidates[1:])
-            if len(candidates) > 1
-            else candidates[0]
-        )
-        rows = self._rows
-        return [rows[o] for o in sorted(found)[: self.search_cap]]  # type: ignore[misc]
+            found = set(ordinals) if found is None else found & ordinals
+        return list(found or ())
 
     def delete(self, customer_id: str) -> bool:
         """Remove a customer; False when there was none. Its token stays known (a 401 now)."""
         with self._lock:
-            ordinal = self._ordinal.pop(customer_id, None)
-            if ordinal is None:
+            current = self.get(customer_id)
+            if current is None:
                 return False
-            self._unindex(ordinal)
-            self._rows[ordinal] = None
+            self._forget_change(customer_id)
+            self._hidden.add(current.ordinal)
+            self._gone.add(customer_id)
+            self._size -= 1
             return True
 
     def upsert(self, profile: Mapping[str, Any], token: str | None = None) -> bool:
         """Add or replace a customer; True when it replaced one."""
         with self._lock:
-            ordinal = self._ordinal.get(profile["id"])
-            if ordinal is not None:
-                self._unindex(ordinal)
-            self._add(profile)
+            customer_id = profile["id"]
+            current = self.get(customer_id)
+            if current is None:
+                ordinal = self._next_ordinal
+                self._next_ordinal += 1
+                self._size += 1
+            else:
+                ordinal = current.ordinal
+                self._forget_change(customer_id)
+                self._hidden.add(ordinal)  # a no-op for ordinals past the base
+            row = stored(profile, ordinal)
+            self._gone.discard(customer_id)
+            self._changed[customer_id] = row
+            self._by_ordinal[ordinal] = row
+            for name in FILTERS:
+                for key in set(customer_keys(name, profile)):
+                    self._index[name].setdefault(key, set()).add(ordinal)
             if token:
-                self._tokens[token] = profile["id"]
-            return ordinal is not None
+                self._tokens[token] = customer_id
+            return current is not None
+
+    def _forget_change(self, customer_id: str) -> None:
+        """Take an upserted customer out of the overlay and its index."""
+        row = self._changed.pop(customer_id, None)
+        if row is None:
+            return
+        del self._by_ordinal[row.ordinal]
+        profile = row.profile()
+        for name in FILTERS:
+            index = self._index[name]
+            for key in set(customer_keys(name, profile)):
+                ordinals = index.get(key)
+                if ordinals is not None:
+                    ordinals.discard(row.ordinal)
+                    if not ordinals:
+                        del index[key]

@@ -202,13 +202,3 @@ def test_banner_shows_latency_error_rate_cors_and_admin_mode():
         assert "admin API: on, no token (loopback only)" in banner
     finally:
         stop(server)
-
-
-def test_two_workers_serve_the_checked_dataset_and_warn_about_admin_state(folder):
-    server = start_mock("--dataset", str(folder), "--workers", "2", "--port", "0")
-    try:
-        health = httpx.get(f"{server.url}/healthcheck").json()
-        assert health["customers"] == 15
-        assert "each of the 2 workers keeps its own admin state" in "".join(server.output)
-    finally:
-        stop(server)
