@@ -23,7 +23,8 @@ from mock_server.validation import compiled, document_errors
 
 def profile_schema(contract: Contract) -> Mapping[str, Any]:
     response = contract.operation("GetCustomer").response(200) or {}
-    return response["content"]["application/json"]["schema"]
+    schema: Mapping[str, Any] = response["content"]["application/json"]["schema"]
+    return schema
 
 
 def _not_json(name: str) -> None:

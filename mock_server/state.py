@@ -6,6 +6,7 @@ import contextlib
 import ctypes
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ndt_contract import Contract
 from ndt_fixtures import PERSONAS, Dataset, default_dataset_dir, generate_dataset
@@ -26,7 +27,7 @@ from mock_server.store import BaseCustomers, CustomerStore
 LABEL = "ndt-customer mock"
 
 
-def _folder_size(folder: Path, manifest: dict) -> int:
+def _folder_size(folder: Path, manifest: dict[str, Any]) -> int:
     """Customers in a folder, from its manifest; else estimated from the file (about 1 KB
     each), which is all the cache threshold needs."""
     count = manifest.get("customers")
@@ -67,7 +68,9 @@ def check_dataset(dataset: Dataset) -> int:
 
 def search_cap(contract: Contract) -> int:
     """The contract's own cap on search results (SearchResponse.values.maxItems)."""
-    values = contract.operation("SearchCustomers").response(200)["content"]["application/json"]
+    values = (contract.operation("SearchCustomers").response(200) or {})["content"][
+        "application/json"
+    ]
     return int(values["schema"]["properties"]["values"].get("maxItems", 50))
 
 

@@ -44,7 +44,8 @@ class StoredCustomer:
     ordinal: int = 0
 
     def profile(self) -> dict[str, Any]:
-        return json.loads(self.raw)
+        profile: dict[str, Any] = json.loads(self.raw)
+        return profile
 
     def no_details(self) -> bytes:
         """What a NoCustomerDetails answer holds; built when asked (rare), not at load."""
@@ -76,9 +77,13 @@ class BaseCustomers:
         )
         self._hot: dict[str, StoredCustomer | None] = {}  # by id (GetCustomer)
         self._hot_rows: dict[int, StoredCustomer] = {}  # by ordinal (search results)
-        self._hot_searches: dict[tuple, list[StoredCustomer]] = {}  # (keys, limit) -> found
+        self._hot_searches: dict[
+            tuple[Any, ...], list[StoredCustomer]
+        ] = {}  # (keys, limit) -> found
 
-    def _query(self, sql: str, parameters: tuple | list = ()) -> list[tuple]:
+    def _query(
+        self, sql: str, parameters: tuple[Any, ...] | list[Any] = ()
+    ) -> list[tuple[Any, ...]]:
         with self._lock:
             return self._db.execute(sql, parameters).fetchall()
 
@@ -91,17 +96,20 @@ class BaseCustomers:
         )
         row = found[0] if found else None
         customer = StoredCustomer(row[0], row[1], bool(row[2]), row[3]) if row else None
-        return _remember(hot, customer_id, customer)
+        remembered: StoredCustomer | None = _remember(hot, customer_id, customer)
+        return remembered
 
     def token_owner(self, token: str) -> str | None:
         found = self._query("SELECT id FROM tokens WHERE token = ?", (token,))
-        return found[0][0] if found else None
+        return str(found[0][0]) if found else None
 
     def _rough_count(self, filter_number: int, key: str) -> int:
-        return self._query(
-            "SELECT count(*) FROM (SELECT 1 FROM keys WHERE filter = ? AND key = ? LIMIT ?)",
-            (filter_number, key, COUNT_CAP),
-        )[0][0]
+        return int(
+            self._query(
+                "SELECT count(*) FROM (SELECT 1 FROM keys WHERE filter = ? AND key = ? LIMIT ?)",
+                (filter_number, key, COUNT_CAP),
+            )[0][0]
+        )
 
     def find(self, wanted: list[tuple[int, str]], limit: int) -> list[StoredCustomer]:
         """Customers having every (filter number, key), in dataset order, at most `limit`.
@@ -154,7 +162,7 @@ def _ordinal(customer: StoredCustomer) -> int:
     return customer.ordinal
 
 
-def _remember(hot: dict, key: Any, value: Any) -> Any:
+def _remember(hot: dict[Any, Any], key: Any, value: Any) -> Any:
     """Keep `value` among the most recent HOT_PROFILES entries of `hot`."""
     if len(hot) >= HOT_PROFILES:
         del hot[next(iter(hot))]  # the oldest entry: dicts keep insertion order

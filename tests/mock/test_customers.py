@@ -31,7 +31,7 @@ ARTHUR = persona("no-email")  # no token
 @pytest.fixture
 def store() -> CustomerStore:
     people = (AMELIA, OLIVER, JAMES_1, JAMES_2, ARTHUR)
-    return CustomerStore((Record(p.profile, p.token) for p in people), search_cap=10)
+    return CustomerStore.from_records((Record(p.profile, p.token) for p in people), search_cap=10)
 
 
 def problem(call, *args) -> ApiProblem:
@@ -153,7 +153,9 @@ def test_search_without_a_match_is_an_empty_list_not_a_404(store):
 
 
 def test_search_honours_the_stores_cap(store):
-    capped = CustomerStore((Record(p.profile, p.token) for p in (JAMES_1, JAMES_2)), search_cap=1)
+    capped = CustomerStore.from_records(
+        (Record(p.profile, p.token) for p in (JAMES_1, JAMES_2)), search_cap=1
+    )
     reply = search_customers(capped, {"filter": {"familyName": "Smith"}})
     assert [v["id"] for v in json.loads(reply.body)["values"]] == [JAMES_1.customer_id]
 
