@@ -45,6 +45,7 @@ from mock_server.offcontract import CONTROLS_PATH, AdminMode, index_links
 from mock_server.pipeline import ContractPipeline, prepare
 from mock_server.problems import ProblemCatalogue
 from mock_server.settings import Settings
+from mock_server.spec_check import checked_here
 from mock_server.state import MockState
 
 UI_PATH = "/ui"
@@ -157,20 +158,21 @@ def create_app(contract: Contract, dataset: Dataset, settings: Settings) -> Asyn
     spec = contract.to_dict()
     title = spec.get("info", {}).get("title", "API")
     spec["servers"] = [{"url": "/"}]  # serve at the root, whatever the published servers say
-    app.add_api(
-        spec,
-        resolver=Resolver(function_resolver=lambda _operation_id: _answered_by_the_pipeline),
-        swagger_ui_options=SwaggerUIOptions(
-            swagger_ui_path=UI_PATH,
-            spec_path="/openapi.json",
-            # Two documents in the UI's definition list: the contract first, the mock's
-            # controls beside it (never inside it).
-            swagger_ui_template_arguments={
-                "urls": [
-                    {"url": "/openapi.json", "name": f"{title}: the contract"},
-                    {"url": CONTROLS_PATH, "name": "Mock controls: Prefer, personas, admin"},
-                ]
-            },
-        ),
-    )
+    with checked_here(contract):  # connexion would spend a second re-checking the spec
+        app.add_api(
+            spec,
+            resolver=Resolver(function_resolver=lambda _operation_id: _answered_by_the_pipeline),
+            swagger_ui_options=SwaggerUIOptions(
+                swagger_ui_path=UI_PATH,
+                spec_path="/openapi.json",
+                # Two documents in the UI's definition list: the contract first, the mock's
+                # controls beside it (never inside it).
+                swagger_ui_template_arguments={
+                    "urls": [
+                        {"url": "/openapi.json", "name": f"{title}: the contract"},
+                        {"url": CONTROLS_PATH, "name": "Mock controls: Prefer, personas, admin"},
+                    ]
+                },
+            ),
+        )
     return app

@@ -13,6 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ndt_contract import ContractError
 from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED, PERSONAS, DatasetError
 
 from mock_server.admin import is_loopback
@@ -203,10 +204,12 @@ def check_dataset(settings: Settings) -> int:
     """Read and check the whole dataset once (the parent, before forking workers)."""
     from ndt_contract import load_contract
 
+    from mock_server.spec_check import check_openapi
     from mock_server.state import check_dataset as check
     from mock_server.state import load_dataset
 
     contract = load_contract(settings.spec)
+    check_openapi(contract)
     return check(load_dataset(settings, contract))
 
 
@@ -293,7 +296,7 @@ def run(args: argparse.Namespace) -> int:
             check_dataset(settings)  # a bad dataset is one line here, not a crash loop
         else:
             app = build_app(settings)
-    except DatasetError as exc:
+    except (DatasetError, ContractError) as exc:
         return _fail(str(exc))
     try:
         sock = socket.create_server((settings.host, settings.port), reuse_port=False)

@@ -1,0 +1,95 @@
+"""The contract's OpenAPI check: ours in milliseconds, connexion's skipped only inside it."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+import yaml
+from connexion.spec import OpenAPISpecification, Specification
+from ndt_contract import ContractError, load_contract
+
+from mock_server.spec_check import check_openapi, checked_here, openapi_errors
+
+
+MOCK = [sys.executable, "-m", "ndt_cli", "mock", "--port", "0"]
+
+
+def broken_contract(edit):
+    contract = load_contract()
+    document = copy.deepcopy(dict(contract.document))
+    edit(document)
+    return type(contract)(MappingProxyType(document), contract.source, contract.operations)
+
+
+def test_the_contract_is_valid_openapi():
+    assert openapi_errors(load_contract().document) == []
+    check_openapi(load_contract())
+
+
+def test_an_unknown_top_level_key_is_named():
+    contract = broken_contract(lambda d: d.update(bogus=1))
+    with pytest.raises(ContractError, match=r"not valid OpenAPI 3\.0: /: .*'bogus'"):
+        check_openapi(contract)
+
+
+def test_the_place_of_a_nested_error_is_a_pointer():
+    def edit(document):
+        document["paths"]["/customers"]["get"]["responses"] = "none"
+
+    assert openapi_errors(broken_contract(edit).document, limit=1) == [
+        '/paths/~1customers/get/responses: "none" is not of type "object"'
+    ]
+
+
+def test_at_most_limit_errors_are_reported():
+    def edit(document):
+        document.update(a=1, b=2, c=3, d=4)
+        document["info"] = "x"
+
+    assert len(openapi_errors(broken_contract(edit).document, limit=2)) == 2
+
+
+def test_connexion_skips_its_check_only_inside_and_gets_it_back():
+    inherited = Specification.__dict__["_validate_spec"]
+    with checked_here(load_contract()):
+        assert OpenAPISpecification._validate_spec({"not": "a spec"}) is None
+    assert "_validate_spec" not in OpenAPISpecification.__dict__
+    assert OpenAPISpecification.__dict__.get("_validate_spec", inherited) is inherited
+
+
+def test_connexion_gets_its_check_back_when_ours_fails():
+    with pytest.raises(ContractError), checked_here(broken_contract(lambda d: d.update(x=1))):
+        pass
+    assert "_validate_spec" not in OpenAPISpecification.__dict__
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_the_mock_refuses_an_invalid_spec_in_one_line(tmp_path: Path, workers: str):
+    spec = Path(load_contract().source).parent
+    copy_root = tmp_path / "spec"
+    for path in spec.rglob("*.yaml"):
+        if "ndt_contract" in path.parts:
+            continue
+        target = copy_root / path.relative_to(spec)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(path.read_text())
+    root = copy_root / "openapi.yaml"
+    document = yaml.safe_load(root.read_text())
+    document["bogusTopLevel"] = 1
+    root.write_text(yaml.safe_dump(document, sort_keys=False))
+    result = subprocess.run(
+        [*MOCK, "--workers", workers, "--spec", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"ndt-customer mock: {root}: not valid OpenAPI 3.0: /: Additional properties are not "
+        "allowed ('bogusTopLevel' was unexpected)"
+    ]
