@@ -15,7 +15,6 @@ from ndt_contract import ContractError, load_contract
 
 from mock_server.spec_check import check_openapi, checked_here, openapi_errors
 
-
 MOCK = [sys.executable, "-m", "ndt_cli", "mock", "--port", "0"]
 
 
