@@ -194,9 +194,11 @@ def build_app(settings: Settings) -> AsyncApp:
     from ndt_contract import load_contract
 
     from mock_server.app import create_app
+    from mock_server.spec_check import check_openapi
     from mock_server.state import load_dataset
 
     contract = load_contract(settings.spec)
+    check_openapi(contract)  # before anything reads it: a wrong shape is one line, not a crash
     return create_app(contract, load_dataset(settings, contract), settings)
 
 

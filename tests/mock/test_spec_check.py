@@ -67,8 +67,7 @@ def test_connexion_gets_its_check_back_when_ours_fails():
     assert "_validate_spec" not in OpenAPISpecification.__dict__
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_the_mock_refuses_an_invalid_spec_in_one_line(tmp_path: Path, workers: str):
+def copied_spec(tmp_path: Path) -> Path:
     spec = Path(load_contract().source).parent
     copy_root = tmp_path / "spec"
     for path in spec.rglob("*.yaml"):
@@ -77,18 +76,37 @@ def test_the_mock_refuses_an_invalid_spec_in_one_line(tmp_path: Path, workers: s
         target = copy_root / path.relative_to(spec)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(path.read_text())
-    root = copy_root / "openapi.yaml"
+    return copy_root / "openapi.yaml"
+
+
+def refusal(root: Path, *args: str) -> list[str]:
+    result = subprocess.run(
+        [*MOCK, *args, "--spec", str(root)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    return result.stderr.strip().splitlines()
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_the_mock_refuses_an_invalid_spec_in_one_line(tmp_path: Path, workers: str):
+    root = copied_spec(tmp_path)
     document = yaml.safe_load(root.read_text())
     document["bogusTopLevel"] = 1
     root.write_text(yaml.safe_dump(document, sort_keys=False))
-    result = subprocess.run(
-        [*MOCK, "--workers", workers, "--spec", str(root)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
+    assert refusal(root, "--workers", workers) == [
         f"ndt-customer mock: {root}: not valid OpenAPI 3.0: /: Additional properties are not "
         "allowed ('bogusTopLevel' was unexpected)"
     ]
+
+
+def test_a_wrong_shape_deep_in_the_spec_is_one_line_before_anything_reads_it(tmp_path: Path):
+    """Valid YAML, wrong shape: the mock's own readers (search cap, profile schema) would
+    crash on it with a TypeError; the check runs before them."""
+    root = copied_spec(tmp_path)
+    by_id = root.parent / "paths" / "customer-by-id.yaml"
+    document = yaml.safe_load(by_id.read_text())
+    document["get"]["responses"]["200"] = 42
+    by_id.write_text(yaml.safe_dump(document, sort_keys=False))
+    (line,) = refusal(root)
+    assert line.startswith(f"ndt-customer mock: {root}: not valid OpenAPI 3.0: ")
+    assert "/paths/~1customers~1{customerId}/get/responses/200: 42 is not valid" in line
