@@ -204,7 +204,25 @@ class AdminApp:
         )
 
     async def _template(self, send: Send, _query: dict[str, list[str]]) -> None:
-        await send_json(send, 200, self.template)
+        await send_json(send, 200, self._free_template())
+
+    def _free_template(self) -> dict[str, Any]:
+        """The contract's example under TEMPLATE_ID, with a customerRef nobody holds (the
+        example's own is usually a persona's): its characters reversed, which keeps any
+        length or character-class pattern, and checked against the schema all the same."""
+        template = self.template
+        ref = template.get("customerRef")
+        if isinstance(ref, str) and self._ref_holder(ref, TEMPLATE_ID) is not None:
+            candidate = dict(template, customerRef=ref[::-1])
+            free = self._ref_holder(ref[::-1], TEMPLATE_ID) is None
+            if free and not document_errors(self.profile_schema, candidate):
+                return candidate
+        return template
+
+    def _ref_holder(self, customer_ref: str, customer_id: str) -> str | None:
+        """The id of another customer holding `customer_ref`, if any."""
+        found = self.state.store.search({"customerRef": customer_ref})
+        return next((c.id for c in found if c.id != customer_id), None)
 
     async def _upsert(
         self, customer_id: str, query: dict[str, list[str]], body: Any, send: Send
@@ -214,6 +232,10 @@ class AdminApp:
         errors = document_errors(self.profile_schema, body)
         if not errors and body.get("id") != customer_id:
             errors["id"] = [f"must equal the id in the path ({customer_id})"]
+        if not errors:
+            holder = self._ref_holder(body["customerRef"], customer_id)
+            if holder is not None:  # unique, as the dataset check demands of every dataset
+                errors["customerRef"] = [f"already held by customer {holder}: choose another"]
         if errors:
             raise validation_problem(
                 errors, "The customer does not match the CustomerProfile schema."

@@ -184,3 +184,23 @@ def test_binding_beyond_loopback_needs_an_admin_token_or_no_admin(host):
     assert result.returncode == 2, result.stderr
     assert "--admin-token" in result.stderr and "--no-admin" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_admin_put_refuses_a_customer_ref_another_customer_holds(api):
+    clash = dict(OLIVER.profile, id="0003919999999999998")
+    response = api.put(f"/__admin/customers/{clash['id']}", json=clash)
+    body = assert_problem(response, 400, "newday:generic:error:validation")
+    assert body["errors"] == {
+        "customerRef": [f"already held by customer {OLIVER.customer_id}: choose another"]
+    }
+    assert api.get(f"/customers/{clash['id']}").status_code == 404
+    # The holder itself may be replaced with its own reference.
+    assert (
+        api.put(f"/__admin/customers/{OLIVER.customer_id}", json=OLIVER.profile).status_code == 200
+    )
+
+
+def test_admin_template_holds_a_customer_ref_nobody_else_holds(api):
+    template = api.get("/__admin/customers/template").json()
+    found = api.post("/customers/search", json={"filter": {"customerRef": template["customerRef"]}})
+    assert found.json()["values"] == []
