@@ -21,7 +21,7 @@ from ndt_contract import ContractError, spec_root
 from ndt_fixtures import DatasetError, default_dataset_dir
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server.asgi import send_response
+from mock_server.asgi import header, send_response
 from mock_server.offcontract import ControlsError
 from mock_server.problems import ApiProblem, ProblemCatalogue, new_trace_id, render_problem
 from mock_server.settings import Settings
@@ -57,8 +57,10 @@ def reload_config(settings: Settings, options: dict[str, Any]) -> tuple[uvicorn.
     return config, folders
 
 
-def cannot_start(reason: str) -> ASGIApp:
-    """What a child serves while the watched files are broken: a 503 problem saying why."""
+def cannot_start(reason: str, cors_origins: tuple[str, ...] = ()) -> ASGIApp:
+    """What a child serves while the watched files are broken: a 503 problem saying why,
+    with the mock's conventions a browser needs to read it (CORS for the configured origins,
+    Client-Session-Id echoed), so a frontend shows the reason, not a network error."""
     detail = f"The mock cannot start from the edited files: {reason}. Fix them and save."
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -73,22 +75,37 @@ def cannot_start(reason: str) -> ASGIApp:
         status, body, headers = render_problem(
             ProblemCatalogue(), ApiProblem(503, detail), new_trace_id()
         )
+        session = header(scope, "client-session-id")
+        if session is not None:
+            headers["Client-Session-Id"] = session
         await send_response(send, status, body, headers)
 
-    return app
+    if not cors_origins:
+        return app
+    from starlette.middleware.cors import CORSMiddleware
+
+    from mock_server.app import EXPOSED_HEADERS
+
+    return CORSMiddleware(
+        app,
+        allow_origins=list(cors_origins),
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=EXPOSED_HEADERS,
+    )
 
 
-def guarded_build(build: Callable[[], ASGIApp]) -> ASGIApp:
+def guarded_build(build: Callable[[], ASGIApp], cors_origins: tuple[str, ...] = ()) -> ASGIApp:
     try:
         return build()
     except BUILD_ERRORS as exc:
         reason = " ".join(str(exc).split())  # one line, YAML error excerpts included
         log.error("--reload: the mock cannot start: %s (still watching; fix and save)", reason)
-        return cannot_start(reason)
+        return cannot_start(reason, cors_origins)
 
 
 def app_for_reload() -> ASGIApp:
     """uvicorn's factory in the reloading child: the mock, or the problem that stops it."""
-    from mock_server.cli import app_from_env
+    from mock_server.cli import app_from_env, settings_from_env
 
-    return guarded_build(app_from_env)
+    return guarded_build(app_from_env, settings_from_env().cors_origins)

@@ -143,3 +143,40 @@ async def _cannot_start_scenario() -> None:
     sent.clear()
     await app({"type": "http", "method": "GET", "path": "/"}, receive, send)
     assert sent[0]["status"] == 503 and b"spec.yaml: bad" in sent[1]["body"]
+
+
+def test_the_cannot_start_problem_is_readable_by_a_browser():
+    """CORS for the configured origins and the session echoed, like every other answer."""
+    asyncio.run(_readable_scenario())
+
+
+async def _readable_scenario() -> None:
+    app = cannot_start("spec.yaml: bad", ("http://localhost:5173",))
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/customers",
+        "query_string": b"",
+        "headers": [(b"origin", b"http://localhost:5173"), (b"client-session-id", b"s-1")],
+    }
+    await app(scope, receive, send)
+    headers = dict(sent[0]["headers"])
+    assert sent[0]["status"] == 503
+    assert headers[b"access-control-allow-origin"] == b"http://localhost:5173"
+    assert headers[b"client-session-id"] == b"s-1"
+    sent.clear()
+    preflight = dict(scope, method="OPTIONS")
+    preflight["headers"] = [
+        (b"origin", b"http://localhost:5173"),
+        (b"access-control-request-method", b"GET"),
+    ]
+    await app(preflight, receive, send)
+    assert sent[0]["status"] == 200
