@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import socket
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, replace
@@ -300,6 +301,13 @@ def run(args: argparse.Namespace) -> int:
             app = build_app(settings)
     except (DatasetError, ContractError) as exc:
         return _fail(str(exc))
+    except sqlite3.DatabaseError as exc:  # a cached index damaged inside, its meta intact
+        from mock_server.index_cache import cache_dir
+
+        return _fail(
+            f"the dataset's cached index is damaged ({exc}): delete the index files in "
+            f"{cache_dir()} and start again"
+        )
     try:
         sock = socket.create_server((settings.host, settings.port), reuse_port=False)
     except OSError as exc:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -166,9 +167,10 @@ def indexed(
                 progress=progress,
                 note=progress.note if progress else None,
             )
-        except OSError as exc:
+        except (OSError, sqlite3.Error) as exc:  # SQLite's own errors are not OSErrors
+            why = exc.strerror if isinstance(exc, OSError) else str(exc)
             raise DatasetError(
-                f"{path.parent}: cannot write the dataset's index there ({exc.strerror}); "
+                f"{path.parent}: cannot write the dataset's index there ({why}); "
                 f"set {CACHE_ENV} to a writable folder"
             ) from None
         if progress:

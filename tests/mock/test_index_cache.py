@@ -169,6 +169,21 @@ def test_an_unwritable_cache_is_a_dataset_error(folder, contract, tmp_path):
         _indexed(folder, contract, tmp_path)
 
 
+@pytest.mark.parametrize("error", ["unable to open database file", "database or disk is full"])
+def test_sqlite_failing_to_write_is_a_dataset_error_too(
+    folder, contract, tmp_path, monkeypatch, error
+):
+    """A folder that exists but refuses writes, or a disk that fills mid-build: SQLite raises
+    its own errors there, not OSError."""
+
+    def failing(*_args, **_kwargs):
+        raise sqlite3.OperationalError(error)
+
+    monkeypatch.setattr(index_cache, "build_file", failing)
+    with pytest.raises(DatasetError, match=rf"cannot write the dataset's index there \({error}\)"):
+        _indexed(folder, contract, tmp_path)
+
+
 def test_building_shows_progress(folder, contract, tmp_path, capsys):
     _indexed(folder, contract, tmp_path, quiet=False)
     err = capsys.readouterr().err
@@ -316,3 +331,24 @@ def test_a_bad_large_dataset_is_exit_2_with_one_line_and_no_index(folder, tmp_pa
         .startswith(f"ndt-customer mock: {folder / 'customers.jsonl'}:51: not JSON")
     )
     assert list((tmp_path / "cache").glob("*")) == []
+
+
+def test_a_damaged_cached_index_is_one_line_naming_the_cache(tmp_path, monkeypatch, capsys):
+    """Garbage inside a cached file whose meta still reads as fresh: SQLite notices on the
+    first query, while the app is built; the mock says what to delete, not a traceback."""
+    import argparse
+
+    from mock_server import cli
+
+    def damaged(_settings):
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setenv("NDT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cli, "build_app", damaged)
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    assert cli.run(parser.parse_args(["--port", "0"])) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "ndt-customer mock: the dataset's cached index is damaged (database disk image is "
+        f"malformed): delete the index files in {tmp_path / 'cache'} and start again"
+    ]
