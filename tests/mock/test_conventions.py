@@ -258,7 +258,7 @@ def test_admin_upsert_validates_and_reset_restores(api):
     )
     assert "customerRef" in body["errors"]
 
-    new = dict(AMELIA.profile, id="0003911999999999999")
+    new = dict(AMELIA.profile, id="0003911999999999999", customerRef="NewRef0001")
     assert (
         api.put(
             "/__admin/customers/0003911999999999999", json=new, params={"token": "new-token"}
