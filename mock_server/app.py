@@ -58,6 +58,17 @@ EXPOSED_HEADERS = [
 ]
 
 
+def cors_options(origins: tuple[str, ...]) -> dict[str, Any]:
+    """The mock's CORS, one setting for the app and for reload's "cannot start" answer."""
+    return {
+        "allow_origins": list(origins),
+        "allow_methods": ["*"],
+        "allow_headers": ["*"],
+        "expose_headers": EXPOSED_HEADERS,
+        "max_age": 600,
+    }
+
+
 def api_prefixes(contract: Contract) -> tuple[str, ...]:
     return tuple(
         sorted({"/" + path.strip("/").split("/")[0] for path in contract.document["paths"]})
@@ -127,14 +138,7 @@ def create_app(contract: Contract, dataset: Dataset, settings: Settings) -> Asyn
             admin_app=admin,
             access_log=_print_access(settings.access_log) if settings.access_log else None,
         ),
-        partial(
-            CORSMiddleware,
-            allow_origins=list(settings.cors_origins),
-            allow_methods=["*"],
-            allow_headers=["*"],
-            expose_headers=EXPOSED_HEADERS,
-            max_age=600,
-        ),
+        partial(CORSMiddleware, **cors_options(settings.cors_origins)),
         partial(
             Guards,
             catalogue=catalogue,

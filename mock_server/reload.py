@@ -84,15 +84,9 @@ def cannot_start(reason: str, cors_origins: tuple[str, ...] = ()) -> ASGIApp:
         return app
     from starlette.middleware.cors import CORSMiddleware
 
-    from mock_server.app import EXPOSED_HEADERS
+    from mock_server.app import cors_options
 
-    return CORSMiddleware(
-        app,
-        allow_origins=list(cors_origins),
-        allow_methods=["*"],
-        allow_headers=["*"],
-        expose_headers=EXPOSED_HEADERS,
-    )
+    return CORSMiddleware(app, **cors_options(cors_origins))
 
 
 def guarded_build(build: Callable[[], ASGIApp], cors_origins: tuple[str, ...] = ()) -> ASGIApp:
