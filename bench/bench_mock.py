@@ -95,12 +95,19 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def wrk(binary: str, url: str, *, post: str | None, duration: int, connections: int) -> Figure:
+    lua = ""
+    if post is not None:
+        lua = (
+            f'wrk.method = "POST"\nwrk.body = {json.dumps(post)}\n'
+            'wrk.headers["Content-Type"] = "application/json"\n'
+        )
+    return run_wrk(binary, url, lua, duration=duration, connections=connections)
+
+
+def run_wrk(binary: str, url: str, lua: str, *, duration: int, connections: int) -> Figure:
+    """wrk with a Lua script on one thread; any non-2xx answer makes the figure void."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        if post is not None:
-            script.write(
-                f'wrk.method = "POST"\nwrk.body = {json.dumps(post)}\n'
-                'wrk.headers["Content-Type"] = "application/json"\n'
-            )
+        script.write(lua)
     out = subprocess.run(
         [binary, "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script.name, url],
         capture_output=True,
@@ -111,10 +118,14 @@ def wrk(binary: str, url: str, *, post: str | None, duration: int, connections: 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"{url}: {errors.group(1)} non-2xx responses\n{out}")
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()
-    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-    return Figure(rps, p99)
+    rps_seen = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p99_seen = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    if rps_seen is None or p99_seen is None:
+        raise RuntimeError(f"wrk printed no figures:\n{out}")
+    value, unit = p99_seen.groups()
+    return Figure(
+        float(rps_seen.group(1)), float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    )
 
 
 @contextlib.contextmanager

@@ -20,8 +20,6 @@ import copy
 import json
 import os
 import random
-import re
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,6 +34,7 @@ from bench_mock import (
     ensure_wrk,
     free_port,
     rss_mb,
+    run_wrk,
     serving,
     wrk,
 )
@@ -109,25 +108,7 @@ def wrk_rotating(
             "end\n"
         )
     )
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(lua)
-    out = subprocess.run(
-        [binary, "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script.name, url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    os.unlink(script.name)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if errors:
-        raise RuntimeError(f"{url}: {errors.group(1)} non-2xx responses\n{out}")
-    rps_seen = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    p99_seen = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    if rps_seen is None or p99_seen is None:
-        raise RuntimeError(f"wrk printed no figures:\n{out}")
-    rps = float(rps_seen.group(1))
-    value, unit = p99_seen.groups()
-    return Figure(rps, float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit])
+    return run_wrk(binary, url, lua, duration=duration, connections=connections)
 
 
 def changes_and_resets(port: int, stop: threading.Event, timings: list[float]) -> None:
