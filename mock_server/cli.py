@@ -23,8 +23,8 @@ from mock_server.index_cache import CACHE_FROM
 from mock_server.server import DEFAULT_READ_TIMEOUT, uvicorn_options
 from mock_server.settings import Settings
 
-if TYPE_CHECKING:  # connexion is imported when an app is built, not for --help
-    from connexion import AsyncApp
+if TYPE_CHECKING:  # the app's modules are imported when an app is built, not for --help
+    from mock_server.app import MockApp
 
 SETTINGS_ENV = "NDT_MOCK_SETTINGS"  # how worker processes receive the parent's settings
 # Decision: the generated crowd stops at a million (bench/: under 2 GB RSS); a bigger dataset
@@ -191,7 +191,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     )
 
 
-def build_app(settings: Settings) -> AsyncApp:
+def build_app(settings: Settings) -> MockApp:
     from ndt_contract import load_contract
 
     from mock_server.app import create_app
@@ -199,7 +199,7 @@ def build_app(settings: Settings) -> AsyncApp:
     from mock_server.state import load_dataset
 
     contract = load_contract(settings.spec)
-    check_openapi(contract)  # before anything reads it: a wrong shape is one line, not a crash
+    check_openapi(contract)  # before the dataset is checked against its profile schema
     return create_app(contract, load_dataset(settings, contract), settings)
 
 
@@ -236,7 +236,7 @@ def settings_from_env() -> Settings:
     return Settings(**data)
 
 
-def app_from_env() -> AsyncApp:
+def app_from_env() -> MockApp:
     """uvicorn's factory in each worker process: same settings, same seed, same data."""
     settings = settings_from_env()
     uvicorn_options(settings.read_timeout, settings.max_header_bytes)  # this process's limits
@@ -323,7 +323,7 @@ def run(args: argparse.Namespace) -> int:
             factory=True,
             workers=settings.workers,
             # uvicorn kills a worker that has not answered its ping in 5 s; a worker imports
-            # connexion and loads the dataset first, which takes longer on a busy machine.
+            # the app's modules and loads the dataset first, which takes longer on a busy machine.
             timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
             **options,
         )

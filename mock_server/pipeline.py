@@ -145,7 +145,7 @@ class ContractPipeline:
         state: MockState,
         validate_responses: bool,
     ) -> None:
-        self.app = app  # connexion's lifespan handling; never an HTTP request
+        self.app = app  # below the pipeline: never an HTTP request (app.py)
         self.routes = Routes(operations)
         self.state = state
         self.validate_responses = validate_responses

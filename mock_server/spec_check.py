@@ -1,17 +1,21 @@
 """The contract is checked against OpenAPI 3.0 once per start, in milliseconds.
 
-connexion validates a spec with jsonschema when an API is added: 1.2-2 s of a 3-4 s start on
-our contract, paid at every start of the mock (and of each worker). The same check, against
-connexion's own OpenAPI 3.0 schema, takes about 7 ms with jsonschema_rs; connexion's pass is
-then skipped for that one `add_api` call. A spec that fails it is a `ContractError` naming the
-place, which the CLI prints as one line (exit 2), never a traceback.
+connexion validates a spec with jsonschema when it loads one: 1.2-2 s on our contract. The
+same check, against connexion's own OpenAPI 3.0 schema, takes about 7 ms with jsonschema_rs,
+and reads that schema from connexion's package files without importing connexion (a second of
+start-up: swagger_ui.py). connexion's pass is then skipped when the Swagger UI loads the
+contract. A spec that fails ours is a `ContractError` naming the place, which the CLI prints as
+one line (exit 2), never a traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import importlib.util
+import json
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
@@ -19,13 +23,24 @@ from ndt_contract import Contract, ContractError
 from ndt_contract.bundle import escape
 
 _HOOK = "_validate_spec"  # connexion's Specification classmethod that runs jsonschema
+# Where connexion keeps the schema its OpenAPISpecification validates with (a test pins that
+# the two are the same).
+_SCHEMA = Path("resources", "schemas", "v3.0", "schema.json")
+
+
+def openapi_schema() -> dict[str, Any]:
+    """connexion's OpenAPI 3.0 schema, read from its package folder (the package is not run)."""
+    found = importlib.util.find_spec("connexion")
+    if found is None or not found.submodule_search_locations:
+        raise ContractError("connexion is not installed: the OpenAPI 3.0 schema is missing")
+    folder = Path(next(iter(found.submodule_search_locations)))
+    loaded: dict[str, Any] = json.loads((folder / _SCHEMA).read_text(encoding="utf-8"))
+    return loaded
 
 
 @functools.lru_cache(maxsize=1)
 def _validator() -> Any:
-    from connexion.spec import OpenAPISpecification
-
-    return jsonschema_rs.Draft4Validator(OpenAPISpecification.openapi_schema)
+    return jsonschema_rs.Draft4Validator(openapi_schema())
 
 
 def openapi_errors(document: Mapping[str, Any], limit: int = 3) -> list[str]:
@@ -47,11 +62,10 @@ def check_openapi(contract: Contract) -> None:
 
 
 @contextlib.contextmanager
-def checked_here(contract: Contract) -> Iterator[None]:
-    """Check the contract here, then let connexion add it without checking it again."""
+def connexion_skips_its_check() -> Iterator[None]:
+    """Inside: connexion loads a spec without validating it again (`check_openapi` has)."""
     from connexion.spec import OpenAPISpecification
 
-    check_openapi(contract)
     saved = OpenAPISpecification.__dict__.get(_HOOK)  # None: inherited from Specification
     setattr(OpenAPISpecification, _HOOK, classmethod(lambda cls, spec: None))
     try:

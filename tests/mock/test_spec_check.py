@@ -1,4 +1,5 @@
-"""The contract's OpenAPI check: ours in milliseconds, connexion's skipped only inside it."""
+"""The contract's OpenAPI check: ours in milliseconds on connexion's schema, read without
+importing connexion; connexion's own check skipped only inside `connexion_skips_its_check`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,12 @@ import yaml
 from connexion.spec import OpenAPISpecification, Specification
 from ndt_contract import ContractError, load_contract
 
-from mock_server.spec_check import check_openapi, checked_here, openapi_errors
+from mock_server.spec_check import (
+    check_openapi,
+    connexion_skips_its_check,
+    openapi_errors,
+    openapi_schema,
+)
 
 MOCK = [sys.executable, "-m", "ndt_cli", "mock", "--port", "0"]
 
@@ -53,18 +59,46 @@ def test_at_most_limit_errors_are_reported():
     assert len(openapi_errors(broken_contract(edit).document, limit=2)) == 2
 
 
+def test_the_schema_is_connexions_own_openapi_3_schema():
+    assert openapi_schema() == OpenAPISpecification.openapi_schema
+
+
+def test_the_check_does_not_import_connexion():
+    """The API answers before connexion is imported (swagger_ui.py): the check must not."""
+    code = (
+        "import sys; from ndt_contract import load_contract; "
+        "from mock_server.spec_check import check_openapi; check_openapi(load_contract()); "
+        "print('connexion' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr
+
+
 def test_connexion_skips_its_check_only_inside_and_gets_it_back():
     inherited = Specification.__dict__["_validate_spec"]
-    with checked_here(load_contract()):
+    with connexion_skips_its_check():
         assert OpenAPISpecification._validate_spec({"not": "a spec"}) is None
     assert "_validate_spec" not in OpenAPISpecification.__dict__
     assert OpenAPISpecification.__dict__.get("_validate_spec", inherited) is inherited
 
 
-def test_connexion_gets_its_check_back_when_ours_fails():
-    with pytest.raises(ContractError), checked_here(broken_contract(lambda d: d.update(x=1))):
-        pass
+def test_connexion_gets_its_check_back_when_the_block_raises():
+    with pytest.raises(RuntimeError), connexion_skips_its_check():
+        raise RuntimeError("boom")
     assert "_validate_spec" not in OpenAPISpecification.__dict__
+
+
+def test_a_class_of_its_own_check_is_put_back_as_it_was():
+    def own(cls, spec):
+        raise AssertionError("own check")
+
+    OpenAPISpecification._validate_spec = classmethod(own)
+    try:
+        with connexion_skips_its_check():
+            assert OpenAPISpecification._validate_spec({}) is None
+        assert OpenAPISpecification.__dict__["_validate_spec"].__func__ is own
+    finally:
+        del OpenAPISpecification._validate_spec
 
 
 def copied_spec(tmp_path: Path) -> Path:

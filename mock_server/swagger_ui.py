@@ -1,0 +1,109 @@
+"""connexion's Swagger UI at `/ui/`, the one part of the stack that connexion serves.
+
+connexion takes about a second to import (it brings in starlette's test client, httpx and
+requests) and a few hundred milliseconds more to load a spec: most of a start, for a page only
+people open. So the API answers without it: the UI is built off the event loop, in a
+background thread the app starts when it starts (`warm_up`), or by the first `/ui` request if
+that comes sooner (it waits for the one build). Other paths go straight on, never waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+
+from ndt_contract import Contract
+from starlette.routing import Router
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mock_server.offcontract import CONTROLS_PATH
+from mock_server.spec_check import connexion_skips_its_check
+
+UI_PATH = "/ui"
+log = logging.getLogger("ndt.mock")
+
+
+def is_ui_path(path: str) -> bool:
+    return path == UI_PATH or path.startswith(UI_PATH + "/")
+
+
+def _no_slash_redirects(router: Router) -> None:
+    """starlette redirects `/path/` to `/path` with a Location built from the Host header,
+    which a client controls; without the redirect such a path is a plain 404 problem."""
+    router.redirect_slashes = False
+    for route in router.routes:
+        inner = getattr(route, "app", None)
+        if isinstance(inner, Router):
+            _no_slash_redirects(inner)
+
+
+def build_swagger_ui(contract: Contract, app: ASGIApp) -> ASGIApp:
+    """connexion's Swagger UI middleware over `app`, with the contract and the mock's controls
+    document in its definition list (the controls beside the contract, never inside it)."""
+    from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+    from connexion.options import SwaggerUIOptions
+    from connexion.spec import Specification
+
+    spec = contract.to_dict()
+    title = spec.get("info", {}).get("title", "API")
+    spec["servers"] = [{"url": "/"}]  # at the root, whatever the published servers say
+    with connexion_skips_its_check():  # the app checked the contract when it was built
+        specification = Specification.load(spec)  # type: ignore[no-untyped-call]
+    ui = SwaggerUIMiddleware(app)
+    ui.add_api(
+        specification,
+        swagger_ui_options=SwaggerUIOptions(
+            swagger_ui_path=UI_PATH,
+            spec_path="/openapi.json",  # the guards serve it first: this copy is never reached
+            swagger_ui_template_arguments={
+                "urls": [
+                    {"url": "/openapi.json", "name": f"{title}: the contract"},
+                    {"url": CONTROLS_PATH, "name": "Mock controls: Prefer, personas, admin"},
+                ]
+            },
+        ),
+    )
+    _no_slash_redirects(ui.router)  # its own `/ui` -> `/ui/` redirect is path-only
+    return ui
+
+
+class SwaggerUI:
+    """`/ui` and below go to connexion's Swagger UI, built once; everything else goes on."""
+
+    def __init__(self, app: ASGIApp, *, contract: Contract) -> None:
+        self.app = app
+        self.contract = contract
+        self._ui: ASGIApp | None = None
+        self._lock = threading.Lock()
+
+    def ui(self) -> ASGIApp:
+        """The Swagger UI app, built by the first caller (any thread); others wait for it."""
+        with self._lock:
+            if self._ui is None:
+                self._ui = build_swagger_ui(self.contract, self.app)
+            return self._ui
+
+    def warm_up(self) -> threading.Thread:
+        """Build the UI in a background thread, so it is ready when someone opens it."""
+
+        def build() -> None:
+            try:
+                self.ui()
+            except Exception:  # the first /ui request tries again and answers a 500 problem
+                log.exception("Swagger UI could not be built")
+
+        thread = threading.Thread(target=build, name="swagger-ui", daemon=True)
+        thread.start()
+        return thread
+
+    @property
+    def ready(self) -> bool:
+        return self._ui is not None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_ui_path(scope.get("path", "")):
+            await self.app(scope, receive, send)
+            return
+        ui = self._ui if self._ui is not None else await asyncio.to_thread(self.ui)
+        await ui(scope, receive, send)
