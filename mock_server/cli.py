@@ -13,6 +13,7 @@ from dataclasses import asdict, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from ndt_contract import ContractError
 from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED, PERSONAS, DatasetError
@@ -81,6 +82,40 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _origin(text: str) -> str:
+    """A browser origin as browsers send it (RFC 6454): `scheme://host[:port]`, lower case, no
+    path; `*` for any. Anything else could never match, so it is a usage error, not silence."""
+    if text in ("*", "null"):
+        return text
+    parts = urlsplit(text)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if (
+        not parts.scheme
+        or not parts.hostname
+        or parts.username is not None
+        or port == -1
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or "#" in text
+        or "?" in text
+    ):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an origin: browsers send scheme://host[:port], e.g. "
+            "http://localhost:3000"
+        )
+    scheme, host = parts.scheme.lower(), parts.hostname.lower()
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
+    default = {"http": 80, "https": 443}.get(scheme)
+    origin = f"{scheme}://{host}" + (f":{port}" if port not in (None, default) else "")
+    if parts.path == "/" or origin != text:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an origin as browsers send it: {origin}")
+    return origin
+
+
 def _folder(text: str) -> Path:
     path = Path(text)
     if path.is_file():
@@ -122,6 +157,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--cors-origin",
+        type=_origin,
         action="append",
         dest="cors_origins",
         metavar="ORIGIN",

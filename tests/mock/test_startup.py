@@ -112,6 +112,18 @@ BROKEN = {
     "token for no customer": (_dangling_token, r"tokens\.jsonl:\d+: customerId: no customer"),
     "same token twice": (_duplicate_token, r"tokens\.jsonl:\d+: token: the same token again"),
     "token with a space": (_bad_token_row, r"tokens\.jsonl:\d+: token: "),
+    "manifest a list": (
+        lambda f: (f / "manifest.json").write_text("[1, 2]"),
+        r"manifest\.json: not a JSON object",
+    ),
+    "manifest not UTF-8": (
+        lambda f: (f / "manifest.json").write_bytes(b'{"seed": "\xff"}'),
+        r"manifest\.json: not UTF-8 text",
+    ),
+    "manifest not JSON": (
+        lambda f: (f / "manifest.json").write_text("{seed"),
+        r"manifest\.json: not JSON",
+    ),
 }
 
 
@@ -144,6 +156,7 @@ def test_a_bad_dataset_is_exit_2_with_one_line(folder, workers):
         (["--customers", "²"], "is not a whole number"),
         (["--read-timeout", "0"], "outside 0.1..300"),
         (["--admin-token", "x", "--no-admin"], "not allowed with argument"),
+        (["--cors-origin", "http://localhost:3000/"], "as browsers send it: http://localhost:3000"),
     ],
 )
 def test_usage_errors_are_exit_2_and_clear(args, message):
