@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import warnings
 
 from ndt_contract import Contract
 from starlette.routing import Router
@@ -41,6 +42,9 @@ def _no_slash_redirects(router: Router) -> None:
 def build_swagger_ui(contract: Contract, app: ASGIApp) -> ASGIApp:
     """connexion's Swagger UI middleware over `app`, with the contract and the mock's controls
     document in its definition list (the controls beside the contract, never inside it)."""
+    # connexion imports starlette's TestClient, which warns about httpx: a line in every
+    # process's log (workers, reload children) about a client the mock never uses.
+    warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette.testclient`")
     from connexion.middleware.swagger_ui import SwaggerUIMiddleware
     from connexion.options import SwaggerUIOptions
     from connexion.spec import Specification

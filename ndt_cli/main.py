@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -87,8 +86,6 @@ def build_parser(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # connexion imports starlette's TestClient at import time, which warns about httpx.
-    warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette.testclient`")
     argv = list(sys.argv[1:] if argv is None else argv)
     chosen = next((a for a in argv if not a.startswith("-")), None)
     parser, subparsers = build_parser(chosen)

@@ -302,6 +302,16 @@ def test_workers_serve_from_the_index_file(served_from_a_file):
     assert httpx.get(f"{server.url}/healthcheck").json()["customers"] == 50
 
 
+def test_each_worker_serves_swagger_ui_and_prints_no_warning(served_from_a_file):
+    """Each worker builds its own Swagger UI (connexion imported in that process), quietly."""
+    server, _ = served_from_a_file
+    for _ in range(6):  # new connections: both workers
+        page = httpx.get(f"{server.url}/ui/", timeout=30)
+        assert page.status_code == 200 and "swagger-ui" in page.text
+    output = "".join(server.output)
+    assert "Warning" not in output and "Traceback" not in output, output
+
+
 def test_admin_changes_and_reset_over_an_index_file(served_from_a_file):
     server, _ = served_from_a_file
     url = f"{server.url}/__admin/customers/{AMELIA.customer_id}"
