@@ -91,11 +91,15 @@ def cannot_start(reason: str, cors_origins: tuple[str, ...] = ()) -> ASGIApp:
 
 def guarded_build(build: Callable[[], ASGIApp], cors_origins: tuple[str, ...] = ()) -> ASGIApp:
     try:
-        return build()
+        app = build()
     except BUILD_ERRORS as exc:
         reason = " ".join(str(exc).split())  # one line, YAML error excerpts included
         log.error("--reload: the mock cannot start: %s (still watching; fix and save)", reason)
         return cannot_start(reason, cors_origins)
+    # The line a user waits for after a save (uvicorn's own startup lines are below the
+    # mock's log level).
+    print("reload: serving from the current files", flush=True)
+    return app
 
 
 def app_for_reload() -> ASGIApp:

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import LiveServer, start_mock, stop
-from ndt_contract import spec_root
+from ndt_contract import ContractError, spec_root
 from ndt_fixtures import default_dataset_dir
 from support import AMELIA
 
@@ -93,6 +93,8 @@ def test_edits_are_served_and_a_broken_edit_is_reported_until_fixed(server, copi
     customers.write_text(text.replace('"familyName":"Hartley"', '"familyName":"Hartlee"', 1))
     spec.write_text(good.replace("A unified interface", "RELOADED-TWO interface"), "utf-8")
     eventually(lambda: "RELOADED-TWO" in description(server), "the fixed spec")
+    serving = [line for line in server.output if "reload: serving from the current files" in line]
+    assert len(serving) >= 3  # the first start, and each good edit since
     url = f"{server.url}/customers/{AMELIA.customer_id}"
     eventually(lambda: httpx.get(url, timeout=2).json().get("familyName") == "Hartlee", "data")
 
@@ -113,6 +115,18 @@ def test_watched_folders():
     assert watched_folders(Settings(seed=7)) == [spec]  # a generated dataset has no folder
     inside = Settings(dataset=spec / "data")  # already watched with the spec's folder
     assert watched_folders(inside) == [spec]
+
+
+def test_a_good_build_says_it_serves_and_a_broken_one_does_not(capsys):
+    app = cannot_start("x")
+    assert guarded_build(lambda: app) is app
+    assert capsys.readouterr().out == "reload: serving from the current files\n"
+
+    def broken():
+        raise ContractError("spec/openapi.yaml: bad")
+
+    guarded_build(broken)
+    assert "serving" not in capsys.readouterr().out
 
 
 def test_guarded_build_keeps_other_errors_loud():
