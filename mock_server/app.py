@@ -3,7 +3,8 @@
 One stack, outermost first; every request takes it (there is no second path):
 1. `Conventions`: traceId, `Api-Version`, `Client-Session-Id`, journal, access log, the
    last-resort catch-all; hands `/__admin` to the admin app here, before CORS.
-2. CORS (starlette): browsers on other origins get CORS headers, errors and preflights included.
+2. `CORS` (starlette's): browsers on other origins get CORS headers, errors and preflights
+   included; a refused preflight is a 400 problem.
 3. `Guards`: every exception from further in becomes a problem (inside CORS); health and the
    spec; body limit (413); faults (`--latency`, `--error-rate`).
    `/` and the controls document (discovery.py) are answered there too.
@@ -28,12 +29,12 @@ from typing import Any
 
 from ndt_contract import Contract
 from ndt_fixtures import PERSONAS, Dataset
-from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.admin import PUBLIC_PATHS, AdminApp, AdminPolicy
 from mock_server.controls import build_controls, persona_tokens
 from mock_server.conventions import Conventions, Guards, access_line
+from mock_server.cors import CORS, cors_options
 from mock_server.discovery import DISCOVERY_PATHS, Discovery
 from mock_server.faults import FaultInjector
 from mock_server.offcontract import AdminMode, index_links
@@ -44,25 +45,7 @@ from mock_server.spec_check import check_openapi
 from mock_server.state import MockState
 from mock_server.swagger_ui import SwaggerUI
 
-EXPOSED_HEADERS = [
-    "Api-Version",
-    "Client-Session-Id",
-    "NoCustomerDetails",
-    "Preference-Applied",
-    "Retry-After",
-]
 Layer = Callable[[ASGIApp], ASGIApp]
-
-
-def cors_options(origins: tuple[str, ...]) -> dict[str, Any]:
-    """The mock's CORS, one setting for the app and for reload's "cannot start" answer."""
-    return {
-        "allow_origins": list(origins),
-        "allow_methods": ["*"],
-        "allow_headers": ["*"],
-        "expose_headers": EXPOSED_HEADERS,
-        "max_age": 600,
-    }
 
 
 def api_prefixes(contract: Contract) -> tuple[str, ...]:
@@ -143,7 +126,7 @@ def create_app(contract: Contract, dataset: Dataset, settings: Settings) -> Mock
                 admin_app=admin,
                 access_log=_print_access(settings.access_log) if settings.access_log else None,
             ),
-            partial(CORSMiddleware, **cors_options(settings.cors_origins)),
+            partial(CORS, catalogue=catalogue, **cors_options(settings.cors_origins)),
             partial(
                 Guards,
                 catalogue=catalogue,

@@ -82,11 +82,9 @@ def cannot_start(reason: str, cors_origins: tuple[str, ...] = ()) -> ASGIApp:
 
     if not cors_origins:
         return app
-    from starlette.middleware.cors import CORSMiddleware
+    from mock_server.cors import CORS, cors_options
 
-    from mock_server.app import cors_options
-
-    return CORSMiddleware(app, **cors_options(cors_origins))
+    return CORS(app, **cors_options(cors_origins))
 
 
 def guarded_build(build: Callable[[], ASGIApp], cors_origins: tuple[str, ...] = ()) -> ASGIApp:

@@ -154,7 +154,6 @@ def uvicorn_options(read_timeout: float, max_header_bytes: int) -> dict[str, Any
         "server_header": False,
         "date_header": False,
         "http": "mock_server.server:GuardedHttpToolsProtocol",
-        "ws": "none",  # the contract has no websockets; uvicorn would import a library for them
         "h11_max_incomplete_event_size": max_header_bytes,
         "log_level": "warning",
     }

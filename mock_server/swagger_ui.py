@@ -5,11 +5,18 @@ requests) and a few hundred milliseconds more to load a spec: most of a start, f
 people open. So the API answers without it: the UI is built off the event loop, in a
 background thread the app starts when it starts (`warm_up`), or by the first `/ui` request if
 that comes sooner (it waits for the one build). Other paths go straight on, never waiting.
+
+Before connexion sees a request, this layer answers what connexion's static files would answer
+in text/plain: a method other than GET or HEAD is a 405 problem, and a `Range` header is
+dropped (the UI's files are served whole). A contract connexion cannot load (one our OpenAPI
+check accepts, such as `openapi: 3.0.3-rc1`) is logged once; the API goes on, and `/ui`
+answers a 500 problem saying so.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import warnings
@@ -19,9 +26,11 @@ from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.offcontract import CONTROLS_PATH
+from mock_server.problems import ApiProblem
 from mock_server.spec_check import connexion_skips_its_check
 
 UI_PATH = "/ui"
+UI_METHODS = ("GET", "HEAD")
 log = logging.getLogger("ndt.mock")
 
 
@@ -79,23 +88,31 @@ class SwaggerUI:
         self.app = app
         self.contract = contract
         self._ui: ASGIApp | None = None
+        self._failure: str | None = None  # why connexion could not build it, once known
         self._lock = threading.Lock()
 
     def ui(self) -> ASGIApp:
-        """The Swagger UI app, built by the first caller (any thread); others wait for it."""
+        """The Swagger UI app, built by the first caller (any thread); others wait for it.
+        A failed build is remembered: a problem, not another second-long attempt per request."""
         with self._lock:
+            if self._ui is None and self._failure is None:
+                try:
+                    self._ui = build_swagger_ui(self.contract, self.app)
+                except Exception as exc:
+                    self._failure = f"{type(exc).__name__}: {exc}"[:300]
+                    log.exception("Swagger UI cannot load the contract; the API is unaffected")
             if self._ui is None:
-                self._ui = build_swagger_ui(self.contract, self.app)
+                raise ApiProblem(
+                    500, f"Swagger UI cannot load this contract ({self._failure}); the API answers."
+                )
             return self._ui
 
     def warm_up(self) -> threading.Thread:
         """Build the UI in a background thread, so it is ready when someone opens it."""
 
         def build() -> None:
-            try:
+            with contextlib.suppress(ApiProblem):  # logged once in `ui`; /ui answers it
                 self.ui()
-            except Exception:  # the first /ui request tries again and answers a 500 problem
-                log.exception("Swagger UI could not be built")
 
         thread = threading.Thread(target=build, name="swagger-ui", daemon=True)
         thread.start()
@@ -109,5 +126,12 @@ class SwaggerUI:
         if scope["type"] != "http" or not is_ui_path(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
+        if scope["method"] not in UI_METHODS:
+            raise ApiProblem(
+                405,
+                f"{scope['method']} is not allowed on {scope['path']}.",
+                headers={"Allow": ", ".join(UI_METHODS)},
+            )
+        scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k != b"range"]}
         ui = self._ui if self._ui is not None else await asyncio.to_thread(self.ui)
         await ui(scope, receive, send)

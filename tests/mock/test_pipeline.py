@@ -75,7 +75,7 @@ def test_the_stack_is_one_list_without_connexion_validation_or_a_second_lane():
     contract = load_contract()
     app = create_app(contract, read_dataset(default_dataset_dir()), Settings())
     names = [getattr(m, "func", m).__name__ for m in app.layers]
-    assert names == ["Conventions", "CORSMiddleware", "Guards", "SwaggerUI", "ContractPipeline"]
+    assert names == ["Conventions", "CORS", "Guards", "SwaggerUI", "ContractPipeline"]
     for gone in ("mock_server.fastlane", "mock_server.handlers"):
         assert importlib.util.find_spec(gone) is None
     assert not any("lane" in name for name in vars(Settings()))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import dataclasses
 import logging
 import subprocess
 import sys
 import threading
 import time
+from types import MappingProxyType
 
 import httpx
 import pytest
@@ -17,6 +20,7 @@ from support import AMELIA
 
 import mock_server.swagger_ui as swagger_ui
 from mock_server.app import MockApp, create_app
+from mock_server.problems import ApiProblem
 from mock_server.settings import Settings
 from mock_server.swagger_ui import SwaggerUI, build_swagger_ui, is_ui_path
 
@@ -34,13 +38,17 @@ class Recorder:
             await send({"type": "http.response.body", "body": b""})
 
 
-def call(app, path: str) -> httpx.Response:
+def request(app, method: str, path: str, **kwargs) -> httpx.Response:
     async def go() -> httpx.Response:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-            return await client.get(path)
+            return await client.request(method, path, **kwargs)
 
     return asyncio.run(go())
+
+
+def call(app, path: str) -> httpx.Response:
+    return request(app, "GET", path)
 
 
 @pytest.mark.parametrize(
@@ -92,21 +100,57 @@ def test_a_ui_request_during_the_warm_up_waits_for_that_one_build(monkeypatch):
     assert built == [1]
 
 
-def test_a_failed_warm_up_is_logged_and_the_next_ui_request_tries_again(monkeypatch, caplog):
+def test_a_failed_build_is_logged_once_and_remembered(monkeypatch, caplog):
     attempts = []
 
-    def flaky(contract, app):
+    def broken(contract, app):
         attempts.append(1)
-        if len(attempts) == 1:
-            raise RuntimeError("no templates")
-        return Recorder()
+        raise ValueError("invalid literal for int() with base 10: '3-rc1'")
 
-    monkeypatch.setattr(swagger_ui, "build_swagger_ui", flaky)
+    monkeypatch.setattr(swagger_ui, "build_swagger_ui", broken)
     layer = SwaggerUI(Recorder(), contract=load_contract())
     with caplog.at_level(logging.ERROR, logger="ndt.mock"):
         layer.warm_up().join(5)
-    assert "Swagger UI could not be built" in caplog.text and not layer.ready
-    assert call(layer, "/ui/").status_code == 204 and len(attempts) == 2
+        for _ in range(3):
+            with pytest.raises(ApiProblem) as caught:
+                call(layer, "/ui/")
+            assert caught.value.status == 500
+            assert "ValueError: invalid literal for int()" in caught.value.detail
+    assert len(attempts) == 1 and not layer.ready
+    assert caplog.text.count("Swagger UI cannot load the contract") == 1
+
+
+def test_a_contract_connexion_cannot_load_leaves_the_api_answering():
+    """`openapi: 3.0.3-rc1` passes the OpenAPI 3.0 schema; connexion cannot parse the version."""
+    contract = load_contract()
+    document = copy.deepcopy(dict(contract.document))
+    document["openapi"] = "3.0.3-rc1"
+    odd = dataclasses.replace(contract, document=MappingProxyType(document))
+    app = create_app(odd, read_dataset(default_dataset_dir()), Settings())
+    for _ in range(2):
+        ui = call(app, "/ui/")
+        assert ui.status_code == 500 and ui.headers["content-type"] == "application/problem+json"
+        assert "Swagger UI cannot load this contract" in ui.json()["detail"]
+    assert call(app, f"/customers/{AMELIA.customer_id}").status_code == 200
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"])
+@pytest.mark.parametrize("path", ["/ui", "/ui/", "/ui/index.html"])
+def test_other_methods_on_ui_paths_are_a_405_problem(method, path):
+    app = create_app(load_contract(), read_dataset(default_dataset_dir()), Settings())
+    response = request(app, method, path)
+    assert response.status_code == 405
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["allow"] == "GET, HEAD"
+    assert response.json()["traceId"].startswith("00-")
+
+
+def test_a_range_header_is_dropped_and_the_file_served_whole():
+    app = create_app(load_contract(), read_dataset(default_dataset_dir()), Settings())
+    whole = call(app, "/ui/swagger-ui.css")
+    for value in ("bytes=5-1", "bytes=0-9", "items=0-1", "bytes=abc"):
+        response = request(app, "GET", "/ui/swagger-ui.css", headers={"Range": value})
+        assert response.status_code == 200 and response.content == whole.content, value
 
 
 def test_the_built_ui_serves_the_page_and_its_redirect_is_path_only():

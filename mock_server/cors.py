@@ -1,0 +1,68 @@
+"""The mock's CORS: starlette's middleware, one setting, and a refused preflight that is a
+problem like every other error (starlette answers it `400 text/plain`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mock_server.asgi import send_problem
+from mock_server.problems import ApiProblem, ProblemCatalogue
+
+EXPOSED_HEADERS = [
+    "Api-Version",
+    "Client-Session-Id",
+    "NoCustomerDetails",
+    "Preference-Applied",
+    "Retry-After",
+]
+_OWN_HEADERS = frozenset({"content-length", "content-type"})  # the problem brings its own
+
+
+def cors_options(origins: tuple[str, ...]) -> dict[str, Any]:
+    """The mock's CORS, one setting for the app and for reload's "cannot start" answer."""
+    return {
+        "allow_origins": list(origins),
+        "allow_methods": ["*"],
+        "allow_headers": ["*"],
+        "expose_headers": EXPOSED_HEADERS,
+        "max_age": 600,
+    }
+
+
+class RefusedPreflight(Response):
+    """A preflight starlette refused, as a 400 problem with starlette's CORS headers kept."""
+
+    def __init__(self, catalogue: ProblemCatalogue, refused: Response) -> None:
+        super().__init__(status_code=400)
+        self.catalogue = catalogue
+        self.reason = bytes(refused.body).decode("latin-1")  # "Disallowed CORS origin, method"
+        self.kept = {k: v for k, v in refused.headers.items() if k not in _OWN_HEADERS}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        problem = ApiProblem(
+            400,
+            f"CORS preflight refused: {self.reason.removeprefix('Disallowed CORS ')} not "
+            "allowed (see the mock's --cors-origin).",
+            errors={"Origin": [self.reason]},
+            headers=self.kept,
+        )
+        await send_problem(send, self.catalogue, problem, scope)
+
+
+class CORS(CORSMiddleware):
+    def __init__(
+        self, app: ASGIApp, *, catalogue: ProblemCatalogue | None = None, **options: Any
+    ) -> None:
+        super().__init__(app, **options)
+        self.catalogue = catalogue or ProblemCatalogue()
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code == 400:
+            return RefusedPreflight(self.catalogue, response)
+        return response

@@ -1,0 +1,87 @@
+"""The mock's CORS: starlette's, with a refused preflight answered as the contract's 400
+problem (starlette's own is text/plain)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from ndt_contract import load_contract
+from ndt_fixtures import default_dataset_dir, read_dataset
+
+from mock_server.app import create_app
+from mock_server.cors import CORS, EXPOSED_HEADERS, cors_options
+from mock_server.problems import ProblemCatalogue
+from mock_server.settings import Settings
+
+GOOD = "http://good.example"
+
+
+def request(app, method: str, path: str, headers: dict[str, str]) -> httpx.Response:
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            return await client.request(method, path, headers=headers)
+
+    return asyncio.run(go())
+
+
+async def below(scope, receive, send):
+    await send({"type": "http.response.start", "status": 204, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def preflight(origin: str, **extra: str) -> dict[str, str]:
+    return {"Origin": origin, "Access-Control-Request-Method": "POST", **extra}
+
+
+@pytest.fixture(scope="module")
+def restricted():
+    settings = Settings(cors_origins=(GOOD,))
+    return create_app(load_contract(), read_dataset(default_dataset_dir()), settings)
+
+
+def test_a_preflight_from_another_origin_is_a_400_problem_with_a_trace_id(restricted):
+    response = request(restricted, "OPTIONS", "/customers/search", preflight("http://evil.example"))
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["detail"] == (
+        "CORS preflight refused: origin not allowed (see the mock's --cors-origin)."
+    )
+    assert body["errors"] == {"Origin": ["Disallowed CORS origin"]}
+    assert body["traceId"].startswith("00-")
+    assert "access-control-allow-origin" not in response.headers
+    assert response.headers["api-version"] == "1.0"  # the conventions stamp it like any answer
+
+
+def test_an_allowed_preflight_is_starlettes_200(restricted):
+    response = request(restricted, "OPTIONS", "/customers/search", preflight(GOOD))
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == GOOD
+
+
+def test_every_reason_is_named():
+    app = CORS(
+        below,
+        catalogue=ProblemCatalogue(),
+        **cors_options((GOOD,)) | {"allow_methods": ["GET"], "allow_headers": ["x-a"]},
+    )
+    headers = preflight("http://evil.example", **{"Access-Control-Request-Headers": "x-b"})
+    response = request(app, "OPTIONS", "/x", headers)
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"Origin": ["Disallowed CORS origin, method, headers"]}
+    assert response.headers["access-control-allow-methods"] == "GET"  # starlette's kept
+
+
+def test_without_a_catalogue_the_generic_400_shape_is_used():
+    response = request(CORS(below, **cors_options((GOOD,))), "OPTIONS", "/x", preflight("http://x"))
+    assert response.status_code == 400 and response.json()["status"] == 400
+
+
+def test_simple_requests_go_through_with_the_exposed_headers():
+    response = request(CORS(below, **cors_options(("*",))), "GET", "/x", {"Origin": "http://x"})
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.headers["access-control-expose-headers"] == ", ".join(EXPOSED_HEADERS)
