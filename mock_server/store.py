@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -75,11 +76,11 @@ class BaseCustomers:
         self.count = int(
             db.execute("SELECT value FROM meta WHERE name = 'customers'").fetchone()[0]
         )
-        self._hot: dict[str, StoredCustomer | None] = {}  # by id (GetCustomer)
-        self._hot_rows: dict[int, StoredCustomer] = {}  # by ordinal (search results)
-        self._hot_searches: dict[
-            tuple[Any, ...], list[StoredCustomer]
-        ] = {}  # (keys, limit) -> found
+        # Oldest first (OrderedDict: dropping the oldest is O(1); a plain dict's first key
+        # is found past every slot deleted before it).
+        self._hot: OrderedDict[str, StoredCustomer | None] = OrderedDict()  # by id
+        self._hot_rows: OrderedDict[int, StoredCustomer] = OrderedDict()  # by ordinal
+        self._hot_searches: OrderedDict[tuple[Any, ...], list[StoredCustomer]] = OrderedDict()
 
     def _query(
         self, sql: str, parameters: tuple[Any, ...] | list[Any] = ()
@@ -162,10 +163,10 @@ def _ordinal(customer: StoredCustomer) -> int:
     return customer.ordinal
 
 
-def _remember(hot: dict[Any, Any], key: Any, value: Any) -> Any:
+def _remember(hot: OrderedDict[Any, Any], key: Any, value: Any) -> Any:
     """Keep `value` among the most recent HOT_PROFILES entries of `hot`."""
     if len(hot) >= HOT_PROFILES:
-        del hot[next(iter(hot))]  # the oldest entry: dicts keep insertion order
+        hot.popitem(last=False)  # the oldest entry
     hot[key] = value
     return value
 
