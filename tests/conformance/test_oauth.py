@@ -27,8 +27,8 @@ from conformance.auth import OAuthTokenSource, TokenError
 from conformance.options import OAuthSettings, UsageError
 
 CLIENT_ID, CLIENT_SECRET, SCOPE = "qa-runner", "s3cret-client-Planted", "customer.read"
-LIFETIME = 2.0  # seconds: a run outlives several tokens
-USES_PER_TOKEN = 60  # then the gateway refuses it early: the runner must refresh on the 401
+LIFETIME = 1.0  # seconds: a run (3 s or more, even on a fast machine) outlives several
+USES_PER_TOKEN = 30  # then the gateway refuses it early: the runner must refresh on the 401
 
 
 class Issuer:
