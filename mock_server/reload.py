@@ -5,7 +5,7 @@ the spec's own folder (`--spec`'s, or the bundled spec's) and the dataset's (`--
 the committed default; a generated dataset has no folder). uvicorn's reloader (watchfiles)
 starts a new child process on a change. A child that cannot build the mock from the edited
 files (a broken edit) logs one line saying why and answers every request with a 503 problem
-carrying that line, instead of dying with a traceback and leaving clients hanging on a socket
+carrying that line (with `Api-Version` and the `Client-Session-Id` echo), instead of dying with a traceback and leaving clients hanging on a socket
 nobody accepts from; the reloader keeps watching, and the next good edit serves again.
 """
 
@@ -22,6 +22,7 @@ from ndt_fixtures import DatasetError, default_dataset_dir
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.asgi import header, send_response
+from mock_server.conventions import API_VERSION
 from mock_server.offcontract import ControlsError
 from mock_server.problems import ApiProblem, ProblemCatalogue, new_trace_id, render_problem
 from mock_server.settings import Settings
@@ -75,6 +76,7 @@ def cannot_start(reason: str, cors_origins: tuple[str, ...] = ()) -> ASGIApp:
         status, body, headers = render_problem(
             ProblemCatalogue(), ApiProblem(503, detail), new_trace_id()
         )
+        headers["Api-Version"] = API_VERSION
         session = header(scope, "client-session-id")
         if session is not None:
             headers["Client-Session-Id"] = session

@@ -86,7 +86,13 @@ def build_parser(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _dispatch(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:  # also while a subcommand's modules are still being imported
+        return 130
+
+
+def _dispatch(argv: list[str]) -> int:
     chosen = next((a for a in argv if not a.startswith("-")), None)
     parser, subparsers = build_parser(chosen)
     if chosen is not None and chosen not in SUBCOMMANDS:
@@ -106,8 +112,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ContractError as exc:  # a --spec that does not resolve, for any subcommand
         print(f"ndt-customer {args.command}: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
 
 
 if __name__ == "__main__":

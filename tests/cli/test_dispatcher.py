@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import shlex
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -155,3 +157,21 @@ def test_the_dispatcher_imports_its_subcommands_by_name_not_by_string():
     imported = _imported_modules(REPO / "ndt_cli")
     assert {"mock_server", "conformance", "ndt_fixtures", "ndt_contract"} <= imported
     assert "importlib" not in imported
+
+
+def _interrupted(*_args, **_kwargs):
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_a_subcommand_is_still_importing_is_exit_130(monkeypatch):
+    """A Ctrl-C in the first moments lands in the subcommand's imports (build_parser)."""
+    monkeypatch.setattr(sys.modules["ndt_cli.main"], "build_parser", _interrupted)
+    assert main(["mock"]) == 130
+
+
+def test_ctrl_c_while_a_subcommand_runs_is_exit_130(monkeypatch):
+    command = SUBCOMMANDS["fixtures"]
+    real = command.load()
+    stub = types.SimpleNamespace(add_arguments=real.add_arguments, run=_interrupted)
+    monkeypatch.setitem(SUBCOMMANDS, "fixtures", dataclasses.replace(command, load=lambda: stub))
+    assert main(["fixtures", "--count", "1", "--out", "/nonexistent-ndt"]) == 130

@@ -157,6 +157,7 @@ async def _cannot_start_scenario() -> None:
     sent.clear()
     await app({"type": "http", "method": "GET", "path": "/"}, receive, send)
     assert sent[0]["status"] == 503 and b"spec.yaml: bad" in sent[1]["body"]
+    assert (b"api-version", b"1.0") in sent[0]["headers"]
 
 
 def test_the_cannot_start_problem_is_readable_by_a_browser():
