@@ -39,23 +39,29 @@ def _folder_size(folder: Path, manifest: dict[str, Any]) -> int:
 def load_dataset(settings: Settings, contract: Contract, *, quiet: bool = False) -> Dataset:
     """The committed dataset by default; a folder when given; else generated from seed and
     count. Every one is checked as it is read (dataset_check): a bad one raises DatasetError.
-    From `cache_from()` customers on (20,000), the checked dataset is indexed once into the cache and
-    later starts open that file (index_cache)."""
-    if settings.dataset is None and settings.uses_default_dataset:
-        return checked_folder(default_dataset_dir(), contract)
-    if settings.dataset is not None:
-        checked = checked_folder(settings.dataset, contract)
-        total = _folder_size(settings.dataset, checked.manifest)
-        source = folder_source(settings.dataset)
-        label = f"{LABEL}: {settings.dataset}"
+    From `cache_from()` customers on (20,000), and for any size under `--workers`, the checked
+    dataset is indexed once into the cache and later starts open that file (index_cache): the
+    workers then open the file their parent wrote instead of each building an index."""
+    shared = settings.workers > 1
+    if settings.dataset is not None or settings.uses_default_dataset:
+        folder = settings.dataset if settings.dataset is not None else default_dataset_dir()
+        checked = checked_folder(folder, contract)
+        if settings.dataset is None and not shared:
+            return checked  # the committed default: in memory, in well under a second
+        total = _folder_size(folder, checked.manifest)
+        source = folder_source(folder)
+        label = f"{LABEL}: {settings.dataset or 'the committed dataset'}"
     else:
         checked = checked_generated(generate_dataset(settings.seed, settings.customers), contract)
         total = settings.customers + len(PERSONAS)
         source = generated_source(settings.seed, settings.customers)
         label = f"{LABEL}: seed {settings.seed}"
-    if total < cache_from():
+    small = total < cache_from()  # indexed in well under a second: no progress lines
+    if small and not shared:
         return checked
-    return indexed(checked, source, profile_schema(contract), label=label, total=total, quiet=quiet)
+    return indexed(
+        checked, source, profile_schema(contract), label=label, total=total, quiet=quiet or small
+    )
 
 
 def check_dataset(dataset: Dataset) -> int:

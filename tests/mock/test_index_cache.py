@@ -245,12 +245,13 @@ def test_the_wanted_meta_names_format_source_schema_and_matching(contract):
 
 @pytest.fixture(scope="module")
 def served_from_a_file(tmp_path_factory):
-    """Two workers over a folder whose index the parent built into the cache."""
+    """Two workers over a folder whose index the parent built into the cache (with the
+    threshold at 0, so that its progress lines show)."""
     root = tmp_path_factory.mktemp("served")
     folder = root / "data"
     write_dataset(generate(5, 40), folder, seed=5, count=40)
     env = {"NDT_CACHE_DIR": str(root / "cache"), "NDT_CACHE_FROM": "0"}
-    server = start_workers(folder, env)
+    server = start_workers(["--dataset", str(folder)], env)
     yield server, root / "cache"
     stop(server)
 
@@ -258,11 +259,11 @@ def served_from_a_file(tmp_path_factory):
 MOCK = [sys.executable, "-m", "ndt_cli", "mock"]
 
 
-def start_workers(folder: Path, env: dict[str, str], ready_within: float = 120) -> LiveServer:
+def start_workers(args: list[str], env: dict[str, str], ready_within: float = 120) -> LiveServer:
     """Like conftest.start_mock, with time for two workers to import and open the index on a
     busy machine (start_mock allows 15 s; the workers need more when CI shares its cores)."""
     process = subprocess.Popen(
-        [*MOCK, "--port", "0", "--workers", "2", "--dataset", str(folder)],
+        [*MOCK, "--port", "0", "--workers", "2", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -310,6 +311,28 @@ def test_each_worker_serves_swagger_ui_and_prints_no_warning(served_from_a_file)
         assert page.status_code == 200 and "swagger-ui" in page.text
     output = "".join(server.output)
     assert "Warning" not in output and "Traceback" not in output, output
+
+
+def test_workers_on_the_committed_dataset_share_one_index_file_kept_for_the_next_start(
+    tmp_path,
+):
+    """Under --workers the threshold does not apply: the parent indexes even 1,010 customers
+    into a file (quietly: it takes well under a second) and both workers open it."""
+    env = {"NDT_CACHE_DIR": str(tmp_path)}
+    written = []
+    for _start in ("first", "second"):
+        server = start_workers([], env)
+        try:
+            assert "checking and indexing" not in "".join(server.output)
+            for _ in range(4):  # new connections: both workers
+                url = f"{server.url}/customers/{AMELIA.customer_id}"
+                assert httpx.get(url).status_code == 200
+        finally:
+            stop(server)
+        (index,) = tmp_path.iterdir()
+        assert index.name.startswith("folder-")
+        written.append(index.stat().st_mtime_ns)
+    assert written[0] == written[1]  # the second start opened the first one's file
 
 
 def test_admin_changes_and_reset_over_an_index_file(served_from_a_file):
