@@ -47,6 +47,10 @@ CACHE_ENV = "NDT_CACHE_DIR"
 CACHE_FROM_ENV = "NDT_CACHE_FROM"  # another threshold, in customers (0: cache every dataset)
 
 
+class CacheNotWritable(DatasetError):
+    """The cache folder refused the index file (permissions, a full disk)."""
+
+
 @dataclass(frozen=True)
 class IndexedDataset(Dataset):
     """A dataset whose checked index is a file: the store opens it instead of building one."""
@@ -169,7 +173,7 @@ def indexed(
             )
         except (OSError, sqlite3.Error) as exc:  # SQLite's own errors are not OSErrors
             why = exc.strerror if isinstance(exc, OSError) else str(exc)
-            raise DatasetError(
+            raise CacheNotWritable(
                 f"{path.parent}: cannot write the dataset's index there ({why}); "
                 f"set {CACHE_ENV} to a writable folder"
             ) from None

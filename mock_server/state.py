@@ -14,6 +14,7 @@ from ndt_fixtures import PERSONAS, Dataset, default_dataset_dir, generate_datase
 from mock_server.dataset_check import checked_folder, checked_generated, profile_schema
 from mock_server.dataset_index import build_in_memory, open_read_only
 from mock_server.index_cache import (
+    CacheNotWritable,
     IndexedDataset,
     cache_from,
     folder_source,
@@ -59,9 +60,19 @@ def load_dataset(settings: Settings, contract: Contract, *, quiet: bool = False)
     small = total < cache_from()  # indexed in well under a second: no progress lines
     if small and not shared:
         return checked
-    return indexed(
-        checked, source, profile_schema(contract), label=label, total=total, quiet=quiet or small
-    )
+    try:
+        return indexed(
+            checked,
+            source,
+            profile_schema(contract),
+            label=label,
+            total=total,
+            quiet=quiet or small,
+        )
+    except CacheNotWritable:
+        if not small:
+            raise
+        return checked  # each worker indexes its own copy in memory, as a single process does
 
 
 def check_dataset(dataset: Dataset) -> int:

@@ -153,6 +153,27 @@ def test_a_changed_schema_or_dataset_rebuilds(folder, contract, tmp_path):
     assert dataset_index.read_meta(first.index) == meta
 
 
+@pytest.mark.parametrize(
+    ("threshold", "workers", "indexed_file"), [("0", 1, True), ("0", 2, True), ("100000", 2, False)]
+)
+def test_an_unwritable_cache_stops_only_a_start_that_needs_the_file(
+    folder, contract, tmp_path, monkeypatch, threshold, workers, indexed_file
+):
+    """At or over the threshold the file is needed: exit 2. Below it, under --workers, it is
+    only a saving: the start goes on with the dataset checked in memory."""
+    (tmp_path / "blocked").write_text("a file where the folder should be", encoding="utf-8")
+    monkeypatch.setenv("NDT_CACHE_DIR", str(tmp_path / "blocked"))
+    monkeypatch.setenv("NDT_CACHE_FROM", threshold)
+    settings = Settings(dataset=folder, workers=workers)
+    if indexed_file:
+        with pytest.raises(DatasetError, match="cannot write the dataset's index there"):
+            load_dataset(settings, contract)
+    else:
+        dataset = load_dataset(settings, contract)
+        assert not isinstance(dataset, IndexedDataset)
+        assert check_dataset(dataset) == 50
+
+
 def test_a_bad_dataset_raises_and_leaves_no_index(folder, contract, tmp_path):
     lines = (folder / "customers.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
     (folder / "customers.jsonl").write_text("".join([*lines, lines[2]]), encoding="utf-8")
@@ -333,6 +354,20 @@ def test_workers_on_the_committed_dataset_share_one_index_file_kept_for_the_next
         assert index.name.startswith("folder-")
         written.append(index.stat().st_mtime_ns)
     assert written[0] == written[1]  # the second start opened the first one's file
+
+
+def test_workers_on_a_small_dataset_start_when_the_cache_refuses_the_file(tmp_path):
+    """Below the threshold the file is a saving, not a need: each worker indexes in memory."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    server = start_workers([], {"NDT_CACHE_DIR": str(blocker / "cache")})
+    try:
+        for _ in range(4):
+            url = f"{server.url}/customers/{AMELIA.customer_id}"
+            assert httpx.get(url).status_code == 200
+        assert "cannot write" not in "".join(server.output)
+    finally:
+        stop(server)
 
 
 def test_admin_changes_and_reset_over_an_index_file(served_from_a_file):
