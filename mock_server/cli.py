@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
+import signal
 import socket
 import sqlite3
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from importlib.metadata import PackageNotFoundError, version
@@ -28,6 +31,7 @@ if TYPE_CHECKING:  # the app's modules are imported when an app is built, not fo
     from mock_server.app import MockApp
 
 SETTINGS_ENV = "NDT_MOCK_SETTINGS"  # how worker processes receive the parent's settings
+FAILURE_ENV = "NDT_MOCK_FAILURE"  # where a worker that cannot start leaves its reason
 # Decision: the generated crowd stops at a million (bench/: under 2 GB RSS); a bigger dataset
 # is a folder from `ndt-customer fixtures` (up to 10,000,000).
 MAX_CUSTOMERS = 1_000_000
@@ -82,35 +86,52 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _browser_host(host: str) -> str:
+    """The host as a browser writes it in Origin: an IPv6 address compressed in brackets, a
+    non-ASCII name in punycode (IDNA), lower case."""
+    try:
+        address = ipaddress.ip_address(host.split("%")[0]) if ":" in host else None
+    except ValueError:
+        address = None
+    if address is not None:
+        return f"[{address.compressed}]"
+    try:
+        return host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return host.lower()
+
+
 def _origin(text: str) -> str:
     """A browser origin as browsers send it (RFC 6454): `scheme://host[:port]`, lower case, no
     path; `*` for any. Anything else could never match, so it is a usage error, not silence."""
     if text in ("*", "null"):
         return text
-    parts = urlsplit(text)
+    not_an_origin = argparse.ArgumentTypeError(
+        f"{text!r} is not an origin: browsers send scheme://host[:port], e.g. http://localhost:3000"
+    )
     try:
+        parts = urlsplit(text)
         port = parts.port
-    except ValueError:
-        port = -1
+    except ValueError:  # a bad port or an unclosed [IPv6 address
+        raise not_an_origin from None
     if (
         not parts.scheme
         or not parts.hostname
         or parts.username is not None
-        or port == -1
         or parts.path not in ("", "/")
         or parts.query
         or parts.fragment
         or "#" in text
         or "?" in text
+        or any(c.isspace() for c in text)
+        or "%" in (parts.hostname or "")
     ):
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an origin: browsers send scheme://host[:port], e.g. "
-            "http://localhost:3000"
-        )
-    scheme, host = parts.scheme.lower(), parts.hostname.lower()
-    host = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
+        raise not_an_origin
+    scheme = parts.scheme.lower()
     default = {"http": 80, "https": 443}.get(scheme)
-    origin = f"{scheme}://{host}" + (f":{port}" if port not in (None, default) else "")
+    origin = f"{scheme}://{_browser_host(parts.hostname)}" + (
+        f":{port}" if port not in (None, default) else ""
+    )
     if parts.path == "/" or origin != text:
         raise argparse.ArgumentTypeError(f"{text!r} is not an origin as browsers send it: {origin}")
     return origin
@@ -272,11 +293,39 @@ def settings_from_env() -> Settings:
     return Settings(**data)
 
 
+def start_failure(exc: Exception) -> str:
+    """The one line a start that cannot build the app ends with."""
+    if isinstance(exc, sqlite3.DatabaseError):  # a cached index damaged inside, its meta intact
+        from mock_server.index_cache import cache_dir
+
+        return (
+            f"the dataset's cached index is damaged ({exc}): delete the index files in "
+            f"{cache_dir()} and start again"
+        )
+    return str(exc)
+
+
+START_ERRORS = (DatasetError, ContractError, sqlite3.DatabaseError)
+
+
 def app_from_env() -> MockApp:
-    """uvicorn's factory in each worker process: same settings, same seed, same data."""
+    """The app from the parent's settings (a worker's, or a reload child's): same settings,
+    same seed, same data."""
     settings = settings_from_env()
     uvicorn_options(settings.read_timeout, settings.max_header_bytes)  # this process's limits
     return build_app(settings)
+
+
+def worker_app() -> MockApp:
+    """uvicorn's factory in each worker process. A worker that cannot build the app (an index
+    damaged past what the parent's check reads) hands its reason to the parent and stops it:
+    uvicorn would otherwise keep the port open, serving nothing."""
+    try:
+        return app_from_env()
+    except START_ERRORS as exc:
+        Path(os.environ[FAILURE_ENV]).write_text(start_failure(exc), encoding="utf-8")
+        os.kill(os.getppid(), signal.SIGTERM)
+        raise SystemExit(2) from None
 
 
 def admin_mode(settings: Settings) -> str:
@@ -335,15 +384,8 @@ def run(args: argparse.Namespace) -> int:
             check_dataset(settings)  # a bad dataset is one line here, not a crash loop
         else:
             app = build_app(settings)
-    except (DatasetError, ContractError) as exc:
-        return _fail(str(exc))
-    except sqlite3.DatabaseError as exc:  # a cached index damaged inside, its meta intact
-        from mock_server.index_cache import cache_dir
-
-        return _fail(
-            f"the dataset's cached index is damaged ({exc}): delete the index files in "
-            f"{cache_dir()} and start again"
-        )
+    except START_ERRORS as exc:
+        return _fail(start_failure(exc))
     try:
         sock = socket.create_server((settings.host, settings.port), reuse_port=False)
     except OSError as exc:
@@ -355,7 +397,7 @@ def run(args: argparse.Namespace) -> int:
     if settings.workers > 1:
         os.environ[SETTINGS_ENV] = _settings_to_env(settings)
         config = uvicorn.Config(
-            "mock_server.cli:app_from_env",
+            "mock_server.cli:worker_app",
             factory=True,
             workers=settings.workers,
             # uvicorn kills a worker that has not answered its ping in 5 s; a worker imports
@@ -363,7 +405,12 @@ def run(args: argparse.Namespace) -> int:
             timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
             **options,
         )
-        Multiprocess(config, sockets=[sock]).run()
+        with tempfile.TemporaryDirectory(prefix="ndt-mock-") as scratch:
+            failure = Path(scratch) / "failure"
+            os.environ[FAILURE_ENV] = str(failure)
+            Multiprocess(config, sockets=[sock]).run()
+            if failure.exists():  # a worker could not start (worker_app)
+                return _fail(failure.read_text(encoding="utf-8"))
         return 0
     uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
     return 0

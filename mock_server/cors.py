@@ -11,7 +11,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.asgi import send_problem
-from mock_server.problems import ApiProblem, ProblemCatalogue
+from mock_server.conventions import API_VERSION
+from mock_server.problems import TRACE_ID_SCOPE_KEY, ApiProblem, ProblemCatalogue, new_trace_id
 
 EXPOSED_HEADERS = [
     "Api-Version",
@@ -44,14 +45,17 @@ class RefusedPreflight(Response):
         self.kept = {k: v for k, v in refused.headers.items() if k not in _OWN_HEADERS}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        refused = self.reason.removeprefix("Disallowed CORS ")
+        hint = " (see the mock's --cors-origin)" if "origin" in refused.split(", ") else ""
         problem = ApiProblem(
             400,
-            f"CORS preflight refused: {self.reason.removeprefix('Disallowed CORS ')} not "
-            "allowed (see the mock's --cors-origin).",
+            f"CORS preflight refused: {refused} not allowed{hint}.",
             errors={"Origin": [self.reason]},
-            headers=self.kept,
+            headers={**self.kept, "Api-Version": API_VERSION},
         )
-        await send_problem(send, self.catalogue, problem, scope)
+        # Outside the conventions (reload's "cannot start" app) no traceId was given yet.
+        traced = scope if scope.get(TRACE_ID_SCOPE_KEY) else {TRACE_ID_SCOPE_KEY: new_trace_id()}
+        await send_problem(send, self.catalogue, problem, traced)
 
 
 class CORS(CORSMiddleware):

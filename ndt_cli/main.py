@@ -7,8 +7,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from ndt_contract.loader import ContractError, spec_root
-
 from ndt_cli.commands import SUBCOMMANDS
 from ndt_cli.parsing import HelpFormatter, check_options, suggestion
 
@@ -29,6 +27,7 @@ def version_text() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     import yaml
+    from ndt_contract.loader import spec_root
 
     try:
         tool = version("ndt-customer")
@@ -93,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(argv: list[str]) -> int:
+    # Imported here, inside main's Ctrl-C guard: the entry point's own import stays small.
+    from ndt_contract.loader import ContractError
+
     chosen = next((a for a in argv if not a.startswith("-")), None)
     parser, subparsers = build_parser(chosen)
     if chosen is not None and chosen not in SUBCOMMANDS:

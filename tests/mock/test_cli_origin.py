@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 import pytest
 
@@ -34,10 +35,15 @@ def test_origins_browsers_send_are_kept_as_they_are(origin):
         ("http://app.example:80", "http://app.example"),
         ("https://app.example:443", "https://app.example"),
         ("http://app.example:", "http://app.example"),
+        ("http://bücher.example", "http://xn--bcher-kva.example"),
+        ("http://[0:0:0:0:0:0:0:1]", "http://[::1]"),
+        ("http://[::FFFF:127.0.0.1]", "http://[::ffff:7f00:1]"),
     ],
 )
 def test_a_near_miss_names_the_origin_browsers_would_send(given, meant):
-    with pytest.raises(argparse.ArgumentTypeError, match=f"as browsers send it: {meant}$"):
+    with pytest.raises(
+        argparse.ArgumentTypeError, match=f"as browsers send it: {re.escape(meant)}$"
+    ):
         _origin(given)
 
 
@@ -54,6 +60,12 @@ def test_a_near_miss_names_the_origin_browsers_would_send(given, meant):
         "http://app.example:99999",
         "http://app.example:port",
         "",
+        "http://localhost ",
+        "http://a b",
+        "http:// x",
+        "http://[::1",
+        "http://[zz]",
+        "http://[fe80::1%25eth0]",
     ],
 )
 def test_what_is_no_origin_at_all_is_refused_with_an_example(given):

@@ -85,3 +85,17 @@ def test_simple_requests_go_through_with_the_exposed_headers():
     assert response.status_code == 204
     assert response.headers["access-control-allow-origin"] == "*"
     assert response.headers["access-control-expose-headers"] == ", ".join(EXPOSED_HEADERS)
+
+
+def test_outside_the_conventions_a_refusal_still_has_a_trace_id_and_api_version():
+    """reload's "cannot start" app wraps CORS with no conventions layer in front of it."""
+    response = request(CORS(below, **cors_options((GOOD,))), "OPTIONS", "/x", preflight("http://x"))
+    assert response.json()["traceId"].startswith("00-")
+    assert response.headers["api-version"] == "1.0"
+
+
+def test_a_private_network_refusal_does_not_point_at_cors_origin():
+    app = CORS(below, **cors_options(("*",)))
+    headers = preflight("http://x", **{"Access-Control-Request-Private-Network": "true"})
+    body = request(app, "OPTIONS", "/x", headers).json()
+    assert body["detail"] == "CORS preflight refused: private-network not allowed."

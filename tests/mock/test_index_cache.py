@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -17,7 +18,14 @@ import httpx
 import pytest
 from conftest import LiveServer, stop
 from ndt_contract import load_contract
-from ndt_fixtures import DatasetError, Record, generate, generate_dataset, write_dataset
+from ndt_fixtures import (
+    DatasetError,
+    Record,
+    default_dataset_dir,
+    generate,
+    generate_dataset,
+    write_dataset,
+)
 from support import AMELIA
 
 from mock_server import dataset_index, index_cache
@@ -368,6 +376,36 @@ def test_workers_on_a_small_dataset_start_when_the_cache_refuses_the_file(tmp_pa
         assert "cannot write" not in "".join(server.output)
     finally:
         stop(server)
+
+
+def test_workers_over_an_index_damaged_inside_stop_with_one_line(tmp_path):
+    """The parent's check reads the index's meta; the workers read further and fail: they hand
+    the reason to the parent, which exits 2 with one line, instead of holding the port open."""
+    folder = tmp_path / "data"
+    shutil.copytree(default_dataset_dir(), folder)
+    cache = tmp_path / "cache"
+    env = {**os.environ, "NDT_CACHE_DIR": str(cache)}
+    server = start_workers(["--dataset", str(folder)], {"NDT_CACHE_DIR": str(cache)})
+    stop(server)
+    (index,) = cache.iterdir()
+    damaged = bytearray(index.read_bytes())
+    for offset in range(900_000, min(1_700_000, len(damaged)), 4096):
+        damaged[offset : offset + 200] = b"\xff" * 200
+    index.write_bytes(bytes(damaged))
+    result = subprocess.run(
+        [*MOCK, "--port", "0", "--workers", "2", "--dataset", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1] == (
+        "ndt-customer mock: the dataset's cached index is damaged (database disk image is "
+        f"malformed): delete the index files in {cache} and start again"
+    ), result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_admin_changes_and_reset_over_an_index_file(served_from_a_file):
