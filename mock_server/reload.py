@@ -5,8 +5,9 @@ the spec's own folder (`--spec`'s, or the bundled spec's) and the dataset's (`--
 the committed default; a generated dataset has no folder). uvicorn's reloader (watchfiles)
 starts a new child process on a change. A child that cannot build the mock from the edited
 files (a broken edit) logs one line saying why and answers every request with a 503 problem
-carrying that line (with `Api-Version` and the `Client-Session-Id` echo), instead of dying with a traceback and leaving clients hanging on a socket
-nobody accepts from; the reloader keeps watching, and the next good edit serves again.
+carrying that line (with `Api-Version` and the `Client-Session-Id` echo), instead of dying
+with a traceback and leaving clients hanging on a socket nobody accepts from; the reloader
+keeps watching, and the next good edit serves again.
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """Helpers shared by the test folders."""
 
+import asyncio
+
+import httpx
 from ndt_fixtures import persona
 
 AMELIA = persona("multi-account")
@@ -20,3 +23,14 @@ def assert_problem(response, status: int, problem_type: str) -> dict:
     assert body["title"] and body["traceId"].startswith("00-")
     assert response.headers["api-version"] == "1.0"
     return body
+
+
+def asgi_request(app, method: str, path: str, **kwargs) -> httpx.Response:
+    """One request to an ASGI app in this process (no server, no socket)."""
+
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            return await client.request(method, path, **kwargs)
+
+    return asyncio.run(go())

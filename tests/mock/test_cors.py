@@ -3,12 +3,11 @@ problem (starlette's own is text/plain)."""
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 from ndt_contract import load_contract
 from ndt_fixtures import default_dataset_dir, read_dataset
+from support import asgi_request
 
 from mock_server.app import create_app
 from mock_server.cors import CORS, EXPOSED_HEADERS, cors_options
@@ -19,12 +18,7 @@ GOOD = "http://good.example"
 
 
 def request(app, method: str, path: str, headers: dict[str, str]) -> httpx.Response:
-    async def go() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-            return await client.request(method, path, headers=headers)
-
-    return asyncio.run(go())
+    return asgi_request(app, method, path, headers=headers)
 
 
 async def below(scope, receive, send):

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from ndt_contract import load_contract
 from ndt_fixtures import default_dataset_dir, read_dataset
-from support import AMELIA
+from support import AMELIA, asgi_request
 
 import mock_server.swagger_ui as swagger_ui
 from mock_server.app import MockApp, create_app
@@ -38,17 +38,8 @@ class Recorder:
             await send({"type": "http.response.body", "body": b""})
 
 
-def request(app, method: str, path: str, **kwargs) -> httpx.Response:
-    async def go() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-            return await client.request(method, path, **kwargs)
-
-    return asyncio.run(go())
-
-
 def call(app, path: str) -> httpx.Response:
-    return request(app, "GET", path)
+    return asgi_request(app, "GET", path)
 
 
 @pytest.mark.parametrize(
@@ -138,7 +129,7 @@ def test_a_contract_connexion_cannot_load_leaves_the_api_answering():
 @pytest.mark.parametrize("path", ["/ui", "/ui/", "/ui/index.html"])
 def test_other_methods_on_ui_paths_are_a_405_problem(method, path):
     app = create_app(load_contract(), read_dataset(default_dataset_dir()), Settings())
-    response = request(app, method, path)
+    response = asgi_request(app, method, path)
     assert response.status_code == 405
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["allow"] == "GET, HEAD"
@@ -149,7 +140,7 @@ def test_a_range_header_is_dropped_and_the_file_served_whole():
     app = create_app(load_contract(), read_dataset(default_dataset_dir()), Settings())
     whole = call(app, "/ui/swagger-ui.css")
     for value in ("bytes=5-1", "bytes=0-9", "items=0-1", "bytes=abc"):
-        response = request(app, "GET", "/ui/swagger-ui.css", headers={"Range": value})
+        response = asgi_request(app, "GET", "/ui/swagger-ui.css", headers={"Range": value})
         assert response.status_code == 200 and response.content == whole.content, value
 
 
