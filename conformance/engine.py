@@ -18,17 +18,9 @@ from typing import TYPE_CHECKING, Any
 from ndt_contract import Contract
 
 from conformance.checks import REGISTRY
-from conformance.findings import (
-    OUTAGE_MASKED_CHECKS,
-    is_outage,
-    join_case,
-    request_digest,
-    to_finding,
-)
-from conformance.judge import Views
+from conformance.exchange import exchange_from
 from conformance.options import ALL_PHASES, ConformOptions, UsageError
-from conformance.redact import Redactor
-from conformance.report.model import Finding, OperationStats, RunResult
+from conformance.recorder import Recorder
 from conformance.testdata import TestData, apply_to_spec
 
 if TYPE_CHECKING:  # annotations only; schemathesis is imported in the functions that run it
@@ -278,16 +270,16 @@ def active_checks(options: ConformOptions) -> list[str]:
 def run_engine(
     schema: Any,
     options: ConformOptions,
-    result: RunResult,
-    raw: list[Finding],
-    redactor: Redactor,
+    recorder: Recorder,
     on_progress: ProgressCallback | None,
     samples: dict[str, Any],
-    views: Views,
+    deadline: float | None,
 ) -> None:
+    """One engine pass: each finished scenario's exchanges go to the recorder; `samples`
+    keeps, per operation, one case the target answered with a 2xx."""
     from schemathesis.engine import events, from_schema
 
-    deadline = time.monotonic() + options.max_time if options.max_time else None
+    result = recorder.result
     per_phase = len(result.operations)
     total = per_phase * len([p for p in result.phases if p != "stateful"]) + (
         1 if "stateful" in result.phases else 0
@@ -300,7 +292,7 @@ def run_engine(
             stream.stop()
         if isinstance(event, events.ScenarioFinished):
             phase = str(event.phase.value)
-            failed = collect_scenario(event.recorder, phase, result, raw, redactor, views, samples)
+            failed = collect_scenario(event.recorder, phase, recorder, samples)
             if not event.is_final:
                 done += 1
             if on_progress:
@@ -314,68 +306,42 @@ def run_engine(
                     )
                 )
         elif isinstance(event, events.NonFatalError):
-            result.errors.append(
-                redactor.text(f"{event.label}: {event.info.title}: {event.info.message}")
-            )
+            recorder.error(f"{event.label}: {event.info.title}: {event.info.message}")
         elif isinstance(event, events.FatalError):
-            result.errors.append(redactor.text(f"fatal: {event.exception}"))
+            recorder.error(str(event.exception), fatal=True)
         elif isinstance(event, events.PhaseStarted) and on_progress:
             name = str(event.phase.name.value)
             if name in ALL_PHASES and name not in result.phases:
                 continue  # schemathesis announces the phases it skips too
             on_progress(Progress(PHASE_TITLES.get(name, name), done, total, message="started"))
+        elif isinstance(event, events.PhaseFinished):
+            name = str(event.phase.name.value)
+            if name in result.phases and str(event.status.value) not in ("skip", "interrupted"):
+                result.phases_run = (*result.phases_run, name)
 
 
 def collect_scenario(
-    recorder: Any,
-    phase: str,
-    result: RunResult,
-    raw: list[Finding],
-    redactor: Redactor,
-    views: Views,
-    samples: dict[str, Any] | None = None,
+    scenario: Any, phase: str, recorder: Recorder, samples: dict[str, Any] | None = None
 ) -> bool:
-    """Count cases and statuses of one scenario; turn its failed checks into findings.
-    `samples` keeps, per operation, one case the target answered with a 2xx."""
+    """Every case of one scenario to the recorder, with the checks run on its answer."""
     failed = False
-    for case_id, node in recorder.cases.items():
-        label = node.value.operation.label
-        stats = result.operations.setdefault(label, OperationStats(label))
-        stats.cases += 1
-        interaction = recorder.interactions.get(case_id)
-        outage = False
-        if interaction is not None:
-            result.case_digests.append(request_digest(interaction.request))
-            response = interaction.response
-            if response is not None:
-                stats.responses += 1
-                stats.observed[response.status_code] = (
-                    stats.observed.get(response.status_code, 0) + 1
-                )
-                if response.status_code in (401, 404):
-                    stats.auth_or_missing += 1
-                if samples is not None and 200 <= response.status_code < 300:
-                    samples.setdefault(label, node.value)
-                outage = is_outage(response, stats.documented)
-                if outage:
-                    stats.outages += 1
-        per_case = []
-        for check in recorder.checks.get(case_id, []):
-            stats.checks_run.add(check.name)
-            if check.failure_info is None:
-                continue
-            if outage and check.name in OUTAGE_MASKED_CHECKS:
-                continue
-            per_case += to_finding(
-                check.name,
-                check.failure_info.failure,
-                operation=label,
-                interaction=interaction,
-                phase=phase,
-                redactor=redactor,
-                views=views,
-            )
-        if per_case:
-            failed = True
-            raw.extend(join_case(per_case))
+    for case_id, node in scenario.cases.items():
+        case = node.value
+        label = case.operation.label
+        recorder.case(label)
+        interaction = scenario.interactions.get(case_id)
+        response = getattr(interaction, "response", None)
+        checks = [
+            (check.name, None if check.failure_info is None else check.failure_info.failure)
+            for check in scenario.checks.get(case_id, [])
+        ]
+        if response is None:
+            for name, failure in checks:
+                if failure is not None:
+                    failed |= recorder.failure(name, failure, None, phase, label=label)
+            continue
+        exchange = exchange_from(response, case)
+        if samples is not None and 200 <= exchange.status < 300:
+            samples.setdefault(label, case)
+        failed |= recorder.exchange(exchange, checks, phase, label=label)
     return failed

@@ -30,12 +30,14 @@ from conformance.engine import (
     plan_phases,
     run_engine,
 )
-from conformance.findings import merge_findings
+from conformance.exchange import Exchange
 from conformance.judge import Judgement, Views
 from conformance.options import ConformOptions, validate, without_userinfo
-from conformance.redact import Redactor, vocabulary_of
+from conformance.probes import reask_outages, run_probes
+from conformance.recorder import Recorder
+from conformance.redact import Redactor, body_json, vocabulary_of
 from conformance.report.baseline import apply_baseline, write_baseline
-from conformance.report.model import Finding, OperationStats, RunResult
+from conformance.report.model import OperationStats, RunResult
 from conformance.status_coverage import force_documented_statuses
 from conformance.testdata import TestData, discover_mock, load_testdata
 
@@ -165,35 +167,46 @@ def run_conformance(
 
     install_ast_lock()
     started = time.perf_counter()
-    raw: list[Finding] = []
+    deadline = time.monotonic() + options.max_time if options.max_time else None
     samples: dict[str, Any] = {}
-    context = RunContext(views, data.identities)
+    recorder = Recorder(views, redactor, result)
+    context = RunContext(views, data.identities, observe=recorder.followup)
+
+    def schema_for(pass_phases: tuple[str, ...], workers: int) -> Any:
+        return build_schema(
+            contract,
+            replace(options, workers=workers),
+            data,
+            pass_phases,
+            seed,
+            current_token if token_source else None,
+            token_source.invalidate if token_source else None,
+        )
+
     with hypothesis_storage(options), registered(context, frozenset(checks_applied)):
         for pass_phases, workers in engine_passes(phases, options.workers):
             if result.stopped_early:
                 break
             run_engine(
-                build_schema(
-                    contract,
-                    replace(options, workers=workers),
-                    data,
-                    pass_phases,
-                    seed,
-                    current_token if token_source else None,
-                    token_source.invalidate if token_source else None,
-                ),
-                options,
-                result,
-                raw,
-                redactor,
-                on_progress,
-                samples,
-                views,
+                schema_for(pass_phases, workers), options, recorder, on_progress, samples, deadline
+            )
+        if not result.stopped_early:
+            run_probes(
+                schema_for(("examples",), 1),
+                context,
+                recorder,
+                data,
+                deadline=deadline,
+                checks=frozenset(checks_applied),
             )
         if is_mock and not result.stopped_early:
-            force_documented_statuses(samples, result, raw, redactor, on_progress, views)
+            force_documented_statuses(samples, recorder, on_progress)
+        if not result.stopped_early:
+            with _client(options) as resend_client:
+                reask_outages(recorder, lambda e: resend(resend_client, e), time.sleep)
+    judge_coverage(result, contract, phases)
+    recorder.freeze()
     result.elapsed = time.perf_counter() - started
-    result.findings = merge_findings(raw)
     if options.drift_report:
         drift_report(result).write(options.drift_report)
     if token_source is not None:
@@ -205,6 +218,56 @@ def run_conformance(
     if options.pii_file:
         redactor.write_pii_file(options.pii_file)
     return result
+
+
+def resend(client: httpx.Client, exchange: Exchange) -> Exchange | None:
+    """The same request again, as it was sent, through the run's own client."""
+    try:
+        response = client.request(
+            exchange.method.upper(),
+            exchange.url,
+            headers=dict(exchange.request_headers),
+            content=exchange.request_content,
+        )
+    except httpx.HTTPError:
+        return None
+    return replace(
+        exchange,
+        status=response.status_code,
+        headers={k.lower(): v for k, v in response.headers.items()},
+        body=body_json(response.content),
+        content=response.content,
+    )
+
+
+def judge_coverage(result: RunResult, contract: Contract, phases: tuple[str, ...]) -> None:
+    """Green means tested: say why the run could not test what it meant to."""
+    if result.stopped_early:
+        missing = [p for p in phases if p not in result.phases_run]
+        result.inconclusive.append(
+            f"{result.stopped_early} before every phase ran"
+            + (f" (not run or cut: {', '.join(missing)})" if missing else "")
+        )
+    for label, stats in result.operations.items():
+        operation = contract.operation(stats.operation_id) if stats.operation_id else None
+        if operation is None or not stats.responses:
+            continue
+        documented = sorted(s for s in operation.documented_statuses if 200 <= s < 300)
+        if not documented or any(s in stats.observed for s in documented):
+            continue
+        seen = ", ".join(f"{code} x{n}" for code, n in sorted(stats.observed.items()))
+        secured = bool(operation.definition.get("security"))
+        refused = sum(n for code, n in stats.observed.items() if code in (401, 403))
+        if secured and refused == stats.responses:
+            result.inconclusive.append(
+                f"authentication never succeeded on {label}: every answer was 401 or 403 "
+                "(is the token valid for this target?)"
+            )
+        else:
+            result.inconclusive.append(
+                f"{label} never answered a documented success ({', '.join(map(str, documented))}); "
+                f"answers: {seen}"
+            )
 
 
 def drift_report(result: RunResult) -> DriftReport:

@@ -7,10 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.engine import PHASE_TITLES, Progress, ProgressCallback
-from conformance.findings import FORCED_MASKED_CHECKS, join_case, to_finding
-from conformance.judge import Views
-from conformance.redact import Redactor
-from conformance.report.model import Finding, RunResult
+from conformance.exchange import exchange_from
+from conformance.recorder import Recorder
 
 
 @dataclass
@@ -29,38 +27,27 @@ class _Outcomes:
 
 
 def force_documented_statuses(
-    samples: dict[str, Any],
-    result: RunResult,
-    raw: list[Finding],
-    redactor: Redactor,
-    on_progress: ProgressCallback | None,
-    views: Views,
+    samples: dict[str, Any], recorder: Recorder, on_progress: ProgressCallback | None
 ) -> None:
     """Against our mock only (it announced itself at /__admin/personas): reach each documented
     status the run never saw by asking for it with `Prefer: code=N` on a request the mock
     answered with a 2xx, and judge that response with the same checks as any other."""
     from requests.structures import CaseInsensitiveDict
     from schemathesis.checks import CheckContext, run_checks, run_checks_for
-    from schemathesis.engine.recorder import Interaction
-    from schemathesis.engine.recorder import Request as RecordedRequest
 
+    result = recorder.result
     todo = [(label, status) for label, op in result.operations.items() for status in op.missed]
     title = PHASE_TITLES["status-coverage"]
     for done, (label, status) in enumerate(todo, start=1):
         case = samples.get(label)
         if case is None:
             continue
-        stats = result.operations[label]
+        recorder.case(label)
         try:
             response = case.call(headers={"Prefer": f"code={status}"})
         except Exception as exc:  # a transport error: report it, keep going
-            result.errors.append(redactor.text(f"{label}: forcing {status}: {type(exc).__name__}"))
+            recorder.error(f"{label}: forcing {status}: {type(exc).__name__}")
             continue
-        stats.cases += 1
-        stats.responses += 1
-        stats.observed[response.status_code] = stats.observed.get(response.status_code, 0) + 1
-        if response.status_code == status:
-            stats.forced = (*stats.forced, status)
         schema = case.operation.schema
         ctx = CheckContext(
             override=None,
@@ -79,26 +66,9 @@ def force_documented_statuses(
             on_failure=outcomes.failed,
             on_success=outcomes.succeeded,
         )
-        broken, passed = outcomes.broken, outcomes.passed
-        stats.checks_run.update(passed)
-        interaction = Interaction(RecordedRequest.from_prepared_request(response.request), response)
-        per_case = [
-            finding
-            for name, failure in broken
-            if name not in FORCED_MASKED_CHECKS
-            for finding in to_finding(
-                name,
-                failure,
-                operation=label,
-                interaction=interaction,
-                phase="status-coverage",
-                redactor=redactor,
-                views=views,
-            )
-        ]
-        for name, _failure in broken:
-            stats.checks_run.add(name)
-        if per_case:
-            raw.extend(join_case(per_case))
+        checks = [*outcomes.broken, *((name, None) for name in outcomes.passed)]
+        failed = recorder.exchange(
+            exchange_from(response, case), checks, "status-coverage", label=label, forced=status
+        )
         if on_progress:
-            on_progress(Progress(title, done, len(todo), label, bool(per_case)))
+            on_progress(Progress(title, done, len(todo), label, failed))

@@ -10,9 +10,9 @@ from conformance.checks.base import (
     Call,
     Identity,
     RunContext,
-    Seen,
     Violation,
     registered,
 )
+from conformance.exchange import Exchange
 
-__all__ = ["REGISTRY", "Call", "Identity", "RunContext", "Seen", "Violation", "registered"]
+__all__ = ["REGISTRY", "Call", "Exchange", "Identity", "RunContext", "Violation", "registered"]

@@ -1,9 +1,10 @@
-"""What every check shares: the seen exchange, the graded violation, the run's context, and a
-local registry that is handed to schemathesis for one run only.
+"""What every check shares: the exchange, the violation naming the rules it rests on, the run's
+context, and a local registry that is handed to schemathesis for one run only.
 
-A check is a pure function of what was seen (and, for oracles that ask again, of a `call`
+A check is a pure function of an exchange (and, for oracles that ask again, of a `call`
 function), so each branch is tested on hand-built exchanges; `adapt` turns it into the
-`(ctx, response, case)` function schemathesis calls.
+`(ctx, response, case)` function schemathesis calls. A check never states a level: it names
+behaviour rules of the contract, and the recorder computes the level from them.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import parse_qsl, urlsplit
 
-from ndt_contract.evidence import Level
+from ndt_contract.behaviours import Rule, UnknownRule, behaviours
 from schemathesis.core.failures import Failure
 
+from conformance.exchange import Exchange, exchange_from
 from conformance.judge import PatchOp, Views, operation_pointer
-from conformance.redact import body_json
 
 
 @dataclass(frozen=True)
@@ -28,28 +28,6 @@ class Identity:
 
     customer_id: str
     no_account: bool | None = None  # None: the test data does not say
-
-
-@dataclass(frozen=True)
-class Seen:
-    """One exchange, reduced to what the checks read. Header names are lower case."""
-
-    operation_id: str
-    method: str
-    path: str  # the contract's path template
-    status: int
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: Any = None  # parsed JSON, or None
-    request_headers: Mapping[str, str] = field(default_factory=dict)
-    request_body: Any = None
-    path_parameters: Mapping[str, str] = field(default_factory=dict)
-    query: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def token(self) -> str | None:
-        value = self.request_headers.get("authorization", "")
-        scheme, _, token = value.partition(" ")
-        return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 class Call(Protocol):
@@ -62,11 +40,12 @@ class Call(Protocol):
         body: Any = None,
         path_parameters: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> Seen: ...
+    ) -> Exchange: ...
 
 
 class Violation(Failure):
-    """A check failure that carries the evidence of the rule it breaks."""
+    """A check failure naming the behaviour rules it rests on (the first is the one it breaks;
+    the others are what the verdict also needs, such as our reading of matching)."""
 
     code = "NDT"
     kind_title = "Customer API contract check failed"
@@ -77,18 +56,18 @@ class Violation(Failure):
         operation: str | None,
         title: str,
         message: str,
-        level: Level,
-        rule: str,
-        sources: tuple[str, ...] = (),
+        rules: tuple[str, ...],
         where: str = "",
         proposal: tuple[PatchOp, ...] = (),
     ) -> None:
         super().__init__(operation=operation, title=title, message=message)
-        self.level = level
-        self.rule = rule
-        self.sources = sources
+        self.rules = rules
         self.where = where
         self.proposal = proposal
+
+    @property
+    def rule(self) -> str:
+        return self.rules[0]
 
 
 @dataclass
@@ -101,6 +80,35 @@ class RunContext:
     probe_budget: int = 5  # per kind of probe
     probed: dict[str, set[str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Every answer an oracle's follow-up gets is judged like any other (the recorder's).
+    observe: Callable[[Exchange], None] | None = None
+    rules: Mapping[str, Rule] = field(default_factory=dict)
+    id_pairs: dict[str, set[str]] = field(default_factory=dict)  # customerId -> profile ids
+
+    def __post_init__(self) -> None:
+        if not self.rules:
+            self.rules = behaviours(self.views.full)
+
+    def learn_id(self, path_id: str, body_id: str) -> tuple[set[str], list[str], list[str]]:
+        """Record that GetCustomer for `path_id` answered a profile with `body_id`; returns the
+        ids seen for this path id, the path ids that answered their own id, and those that
+        answered another."""
+        with self.lock:
+            self.id_pairs.setdefault(path_id, set()).add(body_id)
+            own = sorted(p for p, ids in self.id_pairs.items() if ids == {p})
+            other = sorted(p for p, ids in self.id_pairs.items() if p not in ids)
+            return set(self.id_pairs[path_id]), own, other
+
+    def ids_are_path_ids(self) -> bool:
+        """The target's own answers show a profile's id is the customerId it was asked with."""
+        with self.lock:
+            return bool(self.id_pairs) and all(ids == {p} for p, ids in self.id_pairs.items())
+
+    def rule_setting(self, rule: str, key: str) -> Any:
+        """A member of one of the contract's behaviour rules (a check's data, not its code)."""
+        if rule not in self.rules:
+            raise UnknownRule(rule)
+        return self.rules[rule].settings.get(key)
 
     def claim_probe(self, kind: str, key: str) -> bool:
         """True once per (kind, key) while that kind's budget lasts."""
@@ -116,7 +124,7 @@ class RunContext:
         return self.views.where(operation_pointer(op.method, op.path))
 
 
-PureCheck = Callable[[RunContext, Seen, Call], None]
+PureCheck = Callable[[RunContext, Exchange, Call], None]
 
 
 @dataclass(frozen=True)
@@ -138,23 +146,21 @@ def check(function: PureCheck) -> PureCheck:
 
 
 def violation(
-    seen: Seen,
+    seen: Exchange,
     title: str,
     message: str,
-    level: Level,
-    rule: str,
-    *,
+    *rules: str,
     where: str = "",
-    sources: tuple[str, ...] = (),
     proposal: tuple[PatchOp, ...] = (),
 ) -> Violation:
+    """A failure of `seen` that breaks `rules[0]` and rests on every rule named."""
+    if not rules:
+        raise ValueError("a violation names the rules it rests on")
     return Violation(
-        operation=f"{seen.method.upper()} {seen.path}",
+        operation=seen.label,
         title=title,
         message=message,
-        level=level,
-        rule=rule,
-        sources=sources,
+        rules=rules,
         where=where,
         proposal=proposal,
     )
@@ -165,27 +171,10 @@ def violation(
 _ACTIVE: RunContext | None = None
 
 
-def seen_from(response: Any, case: Any) -> Seen:
-    request = response.request
-    request_headers = {k.lower(): v for k, v in (getattr(request, "headers", None) or {}).items()}
-    return Seen(
-        operation_id=case.operation.definition.raw.get("operationId", ""),
-        method=case.operation.method.lower(),
-        path=case.operation.path,
-        status=response.status_code,
-        headers={k.lower(): v[0] for k, v in response.headers.items() if v},
-        body=body_json(response.content),
-        request_headers=request_headers,
-        request_body=body_json(getattr(request, "body", None)),
-        path_parameters=dict(case.path_parameters or {}),
-        query=dict(parse_qsl(urlsplit(str(getattr(request, "url", "") or "")).query)),
-    )
-
-
 FORWARDED = ("authorization", "api-version", "client-session-id")
 
 
-def caller(case: Any, seen: Seen) -> Call:
+def caller(case: Any, seen: Exchange, observe: Callable[[Exchange], None] | None = None) -> Call:
     """Ask the same target again, with the version and session the original request carried,
     and the original's token, unless the run authenticates through an auth provider (OAuth2):
     then the provider puts a current token on the probe, as on any generated request, so a
@@ -197,7 +186,7 @@ def caller(case: Any, seen: Seen) -> Call:
         body: Any = None,
         path_parameters: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> Seen:
+    ) -> Exchange:
         operation = case.operation.schema.find_operation_by_id(operation_id)
         kwargs: dict[str, Any] = {"path_parameters": dict(path_parameters or {})}
         if body is not None:
@@ -212,7 +201,10 @@ def caller(case: Any, seen: Seen) -> Call:
         }
         forwarded.update(headers or {})
         response = follow.call(headers=forwarded)
-        return seen_from(response, follow)
+        answered = exchange_from(response, follow)
+        if observe is not None:
+            observe(answered)
+        return answered
 
     return call
 
@@ -232,8 +224,8 @@ def adapt(spec: CheckSpec) -> Callable[[Any, Any, Any], bool | None]:
     def run(ctx: Any, response: Any, case: Any) -> bool | None:
         if _ACTIVE is None:
             return None
-        seen = seen_from(response, case)
-        spec.function(_ACTIVE, seen, caller(case, seen))
+        seen = exchange_from(response, case)
+        spec.function(_ACTIVE, seen, caller(case, seen, _ACTIVE.observe))
         return None  # schemathesis 4 counts a truthy return as "skipped"
 
     run.__name__ = spec.name

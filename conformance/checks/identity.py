@@ -2,65 +2,115 @@
 
 The provider documents both: GetCustomerByAccessToken answers "the customer behind an access
 token", and `NoCustomerDetails` comes when the token's record exists but the account system has
-no account. Test data says which customer each token belongs to.
+no account. Test data says which customer each token belongs to; the profile by token is
+compared, field by field, with GetCustomer's for that customer, so no guess about `id` decides.
 """
 
 from __future__ import annotations
 
-from conformance.checks.base import Call, Identity, RunContext, Seen, Violation, check, violation
+from collections.abc import Mapping
+from typing import Any
+
+from conformance.checks.base import Call, Identity, RunContext, Violation, check, violation
+from conformance.exchange import Exchange
 
 BY_TOKEN = "GetCustomerByAccessToken"
-PROFILE_OPERATIONS = ("GetCustomer", BY_TOKEN)
+BY_ID = "GetCustomer"
+PROFILE_OPERATIONS = (BY_ID, BY_TOKEN)
 TOKEN_RECORD_FIELDS = frozenset({"id", "customerRef", "ssoId", "status", "accounts"})
 
 
+def differing_fields(first: Mapping[str, Any], second: Mapping[str, Any]) -> list[str]:
+    """Fields both profiles show with different values (JSON equality)."""
+    return sorted(k for k in first if k in second and first[k] != second[k])
+
+
 @check
-def token_identity(ctx: RunContext, seen: Seen, call: Call) -> None:
-    """A known token answers with exactly its own customer; every known token is tried once."""
+def token_identity(ctx: RunContext, seen: Exchange, call: Call) -> None:
+    """A known token answers with exactly its own customer, accounts included; every known
+    token is tried once per run."""
     if seen.operation_id != BY_TOKEN:
         return
-    _judge_identity(ctx, seen)
+    _judge_identity(ctx, seen, call)
     if ctx.claim_probe("identity", "all"):
         for token in sorted(ctx.identities):
             if token != seen.token:
-                _judge_identity(ctx, call(BY_TOKEN, headers={"authorization": f"Bearer {token}"}))
+                asked = call(BY_TOKEN, headers={"authorization": f"Bearer {token}"})
+                _judge_identity(ctx, asked, call)
 
 
-def _judge_identity(ctx: RunContext, seen: Seen) -> None:
+def _judge_identity(ctx: RunContext, seen: Exchange, call: Call) -> None:
     identity = ctx.identities.get(seen.token or "")
     if identity is None or seen.status != 200 or not isinstance(seen.body, dict):
+        return
+    if seen.headers.get("nocustomerdetails"):
+        return  # only the token record: judged by no_customer_details
+    by_id = call(
+        BY_ID,
+        path_parameters={"customerId": identity.customer_id},
+        headers={"authorization": f"Bearer {seen.token}"},
+    )
+    if by_id.status == 200 and isinstance(by_id.body, dict):
+        differing = differing_fields(seen.body, by_id.body)
+        if differing:
+            raise violation(
+                seen,
+                "A token answered with another customer",
+                f"the profile by token differs from GetCustomer for the token's customer "
+                f"{identity.customer_id} in {differing} (by token: id "
+                f"{seen.body.get('id')!r}); the provider: the customer behind the access token",
+                "identity.token-customer",
+                where=ctx.where(BY_TOKEN),
+            )
         return
     if seen.body.get("id") != identity.customer_id:
         raise violation(
             seen,
-            "A token answered with another customer",
-            "a known token answered with a profile whose id is not its customer's; the "
-            "provider: the customer behind the access token",
-            "known",
-            "token identity",
-            sources=("provider.reference",),
+            "A token answered with another id",
+            f"expected customer {identity.customer_id}, the token answered id "
+            f"{seen.body.get('id')!r} (GetCustomer for that customer answered {by_id.status}); "
+            "our reading: a profile's id is its customerId",
+            "identity.id-is-customer-id",
             where=ctx.where(BY_TOKEN),
         )
 
 
 @check
-def no_customer_details(ctx: RunContext, seen: Seen, call: Call) -> None:
-    """NoCustomerDetails comes exactly when the token's record has no account behind it."""
+def no_customer_details(ctx: RunContext, seen: Exchange, call: Call) -> None:
+    """NoCustomerDetails comes exactly when the token's record has no account behind it: when
+    it must (a token with no account) and never when it must not (no token, a token with
+    accounts); the test data's customers are also asked for without a token, once."""
     if seen.operation_id not in PROFILE_OPERATIONS or seen.status != 200:
         return
-    if not isinstance(seen.body, dict):
+    _judge_details(ctx, seen)
+    if ctx.claim_probe("no-details", "all"):
+        for token, identity in sorted(ctx.identities.items()):
+            if identity.no_account is not None and token != seen.token:
+                auth = {"authorization": f"Bearer {token}"}
+                _judge_details(ctx, call(BY_TOKEN, headers=auth))
+            _judge_details(
+                ctx,
+                call(
+                    BY_ID,
+                    path_parameters={"customerId": identity.customer_id},
+                    headers={"authorization": ""},
+                ),
+            )
+
+
+def _judge_details(ctx: RunContext, seen: Exchange) -> None:
+    if seen.status != 200 or not isinstance(seen.body, dict):
         return
     flag = seen.headers.get("nocustomerdetails")
     identity = _identity_of_answer(ctx, seen)
-    where = ""  # one rule, whichever operation showed it
     accounts = seen.body.get("accounts")
     if flag is None:
         if identity is not None and identity.no_account is True:
-            raise _known(
+            raise _documented(
                 seen,
-                where,
                 "NoCustomerDetails missing",
                 "the token's customer has no account but the NoCustomerDetails header is absent",
+                "identity.no-details-when-no-account",
             )
         if seen.operation_id == BY_TOKEN and identity is None and accounts == []:
             raise violation(
@@ -68,40 +118,36 @@ def no_customer_details(ctx: RunContext, seen: Seen, call: Call) -> None:
                 "NoCustomerDetails missing",
                 "the token's customer has an empty account list but no NoCustomerDetails "
                 "header; our reading: an empty list means the account system has no account",
-                "decision",
-                "NoCustomerDetails when accounts are empty",
-                where=where,
+                "identity.no-details-when-accounts-empty",
             )
         return
     if not seen.token:
-        raise _known(
+        raise _documented(
             seen,
-            where,
             "NoCustomerDetails without a token",
             "NoCustomerDetails came on a request that sent no access token",
+            "identity.no-details-only-for-a-token",
         )
     if identity is not None and identity.no_account is False:
-        raise _known(
+        raise _documented(
             seen,
-            where,
             "NoCustomerDetails for a customer with accounts",
             "the token's customer has an account, yet NoCustomerDetails came",
+            "identity.no-details-never-with-accounts",
         )
     if isinstance(accounts, list) and accounts:
-        raise _known(
+        raise _documented(
             seen,
-            where,
             "NoCustomerDetails with accounts",
             "NoCustomerDetails came with a non-empty account list",
+            "identity.no-details-never-with-accounts",
         )
     if flag != "true":
         raise violation(
             seen,
             "NoCustomerDetails has another value",
             "NoCustomerDetails is not 'true'; our reading: its value is 'true'",
-            "decision",
-            "NoCustomerDetails value",
-            where=where,
+            "identity.no-details-value",
         )
     extra = sorted(set(seen.body) - TOKEN_RECORD_FIELDS)
     if extra:
@@ -110,36 +156,74 @@ def no_customer_details(ctx: RunContext, seen: Seen, call: Call) -> None:
             "NoCustomerDetails with more than the token record",
             f"NoCustomerDetails came with fields {extra}; our reading: only "
             f"{sorted(TOKEN_RECORD_FIELDS)}",
-            "decision",
-            "NoCustomerDetails body",
-            where=where,
+            "identity.no-details-body",
         )
 
 
-def _identity_of_answer(ctx: RunContext, seen: Seen) -> Identity | None:
-    """The identity behind the request's token, when the answer is about that customer (an
-    answer about someone else is token_identity's to judge)."""
+def _identity_of_answer(ctx: RunContext, seen: Exchange) -> Identity | None:
+    """The identity behind the request's token, when the answer is about that customer: by
+    token always; by id when the path asks for the token's customer."""
     identity = ctx.identities.get(seen.token or "")
-    if identity is None or not isinstance(seen.body, dict):
+    if identity is None:
         return None
-    if seen.body.get("id") != identity.customer_id:
-        return None
-    if (
-        seen.operation_id == BY_TOKEN
-        or seen.path_parameters.get("customerId") == identity.customer_id
-    ):
+    if seen.operation_id == BY_TOKEN:
+        return identity
+    if seen.path_parameters.get("customerId") == identity.customer_id:
         return identity
     return None
 
 
-def _known(seen: Seen, where: str, title: str, message: str) -> Violation:
+def _documented(seen: Exchange, title: str, message: str, rule: str) -> Violation:
     return violation(
         seen,
         title,
         message + "; the provider: NoCustomerDetails comes when the access token's record "
         "exists but the account system has no account",
-        "known",
-        "NoCustomerDetails",
-        sources=("provider.reference",),
-        where=where,
+        rule,
     )
+
+
+@check
+def customer_id_mapping(ctx: RunContext, seen: Exchange, call: Call) -> None:
+    """GetCustomer answers by the target's own id mapping, the same for every customer, and the
+    same request twice gives the same customer."""
+    if seen.operation_id != BY_ID or seen.status != 200 or not isinstance(seen.body, dict):
+        return
+    if seen.headers.get("nocustomerdetails"):
+        return
+    path_id, body_id = seen.path_parameters.get("customerId"), seen.body.get("id")
+    if not isinstance(path_id, str) or not isinstance(body_id, str):
+        return
+    ids, own, other = ctx.learn_id(path_id, body_id)
+    where = ctx.where(BY_ID)
+    if len(ids) > 1:
+        raise violation(
+            seen,
+            "One id, several customers",
+            f"GetCustomer for {path_id} answered profiles with ids {sorted(ids)} in this run",
+            "self.repeatable",
+            where=where,
+        )
+    if own and other:  # some ids answer their own profile, some another's
+        wrong = other[0]
+        raise violation(
+            seen,
+            "GetCustomer answered another customer",
+            f"GetCustomer for {wrong} answered the profile of "
+            f"{sorted(ctx.id_pairs.get(wrong, set()))}, while {len(own)} other id(s) answered "
+            "their own: the target's own mapping does not hold for every customer",
+            "self.id-mapping",
+            where=where,
+        )
+    if ctx.claim_probe("repeat", path_id):
+        again = call(BY_ID, path_parameters={"customerId": path_id})
+        if again.status == 200 and isinstance(again.body, dict):
+            differing = differing_fields(seen.body, again.body)
+            if differing:
+                raise violation(
+                    seen,
+                    "The same request, another answer",
+                    f"GetCustomer for {path_id} asked twice differs in {differing}",
+                    "self.repeatable",
+                    where=where,
+                )

@@ -1,9 +1,10 @@
 """Search, judged without knowing the target's data: results satisfy their filters, are found
-again by their own values, and can be fetched by id; variants of one query agree.
+again by their own values, hold no customer twice, and agree with GetCustomer; variants of one
+query agree.
 
-What is known: the filters, and that search returns the customers matching them. What is our
-reading: AND, case-insensitive names, postcodes ignoring case and spaces, phones in any UK form,
-`customerId` meaning the id. Each oracle fails at the level of the rule it tests.
+Oracles that compare the target with itself (a value copied from its answer finds something,
+a result is the customer GetCustomer answers) rest on `target.itself`; those that need our
+reading of matching, AND or `id == customerId` name that reading too, so they are drift at most.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 
 from ndt_contract.matching import FILTER_KEYS, as_dict, dicts, matches, uk_forms
 
-from conformance.checks.base import Call, RunContext, Seen, check, violation
+from conformance.checks.base import Call, RunContext, check, violation
+from conformance.exchange import Exchange
 
 SEARCH = "SearchCustomers"
 # Filters whose meaning the provider leaves to us (it names customerId, not how it matches).
@@ -21,7 +23,7 @@ DECIDED_FILTERS = frozenset({"customerId"})
 NARROWING_ORDER = ("postcode", "familyName", "givenName", "dateOfBirth")
 
 
-def _filters(seen: Seen) -> dict[str, str]:
+def _filters(seen: Exchange) -> dict[str, str]:
     body = seen.request_body if isinstance(seen.request_body, dict) else {}
     raw = body.get("filter")
     if not isinstance(raw, dict):
@@ -29,7 +31,7 @@ def _filters(seen: Seen) -> dict[str, str]:
     return {k: v for k, v in raw.items() if k in FILTER_KEYS and isinstance(v, str)}
 
 
-def _results(seen: Seen) -> list[dict[str, Any]] | None:
+def _results(seen: Exchange) -> list[dict[str, Any]] | None:
     if seen.status != 200 or not isinstance(seen.body, dict):
         return None
     values = seen.body.get("values")
@@ -38,7 +40,7 @@ def _results(seen: Seen) -> list[dict[str, Any]] | None:
     return [v for v in values if isinstance(v, dict)]
 
 
-def conclusive(seen: Seen) -> bool:
+def conclusive(seen: Exchange) -> bool:
     """An answer that says something about the data: not a refusal of the credentials, a
     throttle or an outage (a token may expire between a search and the probe after it)."""
     return seen.status not in (401, 403, 429) and seen.status < 500
@@ -55,7 +57,7 @@ def result_cap(ctx: RunContext) -> int | None:
 
 
 @check
-def search_results_match_filter(ctx: RunContext, seen: Seen, call: Call) -> None:
+def search_results_match_filter(ctx: RunContext, seen: Exchange, call: Call) -> None:
     """Every result satisfies its filters (a result matching none of them is a contract break;
     one matching some but not all breaks our AND reading)."""
     if seen.operation_id != SEARCH:
@@ -74,10 +76,10 @@ def search_results_match_filter(ctx: RunContext, seen: Seen, call: Call) -> None
             seen,
             "Search result does not match its filter",
             f"{len(unrelated)} of {len(results)} results satisfy none of the filters "
-            f"{sorted(filters)}; the provider: search returns the customers matching the filters",
-            "known",
-            "search matches its filters",
-            sources=("provider.reference",),
+            f"{sorted(filters)} as our matching reads them; the provider: search returns the "
+            "customers matching the filters",
+            "search.results-match-a-filter",
+            "search.matching",
             where=where,
         )
     raise violation(
@@ -85,14 +87,50 @@ def search_results_match_filter(ctx: RunContext, seen: Seen, call: Call) -> None
         "Search result matches only some filters",
         f"{len(wrong)} of {len(results)} results satisfy some but not all of {sorted(filters)}; "
         "our reading: filters combine with AND",
-        "decision",
-        "search filters combine with AND",
+        "search.filters-combine",
+        "search.matching",
         where=where,
     )
 
 
 @check
-def search_result_fetchable(ctx: RunContext, seen: Seen, call: Call) -> None:
+def search_no_duplicates(ctx: RunContext, seen: Exchange, call: Call) -> None:
+    """A result list holds no customer twice."""
+    if seen.operation_id != SEARCH:
+        return
+    results = _results(seen)
+    if not results:
+        return
+    ids = [str(r.get("id")) for r in results if r.get("id") is not None]
+    twice = len(ids) - len(set(ids))
+    if twice:
+        raise violation(
+            seen,
+            "Search returned a customer twice",
+            f"{twice} of {len(results)} results repeat a customer id already in the list",
+            "self.no-duplicates",
+            where=ctx.where(SEARCH),
+        )
+
+
+@check
+def search_empty_collection(ctx: RunContext, seen: Exchange, call: Call) -> None:
+    """A search that matches nobody is a 200 with an empty array, not a 404."""
+    if seen.operation_id != SEARCH or seen.status != 404:
+        return
+    if not _filters(seen):
+        return
+    raise violation(
+        seen,
+        "An empty search answered 404",
+        "a search answered 404; the guideline: empty collections are a 200 with an empty array",
+        "search.empty-is-200",
+        where=ctx.where(SEARCH),
+    )
+
+
+@check
+def search_result_fetchable(ctx: RunContext, seen: Exchange, call: Call) -> None:
     """A search result fetched by its id exists and is the same customer."""
     if seen.operation_id != SEARCH:
         return
@@ -106,17 +144,18 @@ def search_result_fetchable(ctx: RunContext, seen: Seen, call: Call) -> None:
     if not conclusive(fetched):
         return
     where = ctx.where(SEARCH)
+    # Whether a result's id is what GetCustomer takes: the target's own mapping when its
+    # answers showed one, else our reading.
+    mapping = "self.id-mapping" if ctx.ids_are_path_ids() else "identity.id-is-customer-id"
     body = fetched.body if isinstance(fetched.body, dict) else {}
     if fetched.status != 200 or body.get("id") != first["id"]:
         raise violation(
             seen,
             "Search result cannot be fetched",
             f"GetCustomer for the first result's id answered {fetched.status}"
-            + (" with another customer" if fetched.status == 200 else "")
+            + (f" with id {body.get('id')!r}" if fetched.status == 200 else "")
             + "; the provider: GetCustomer returns the customer with that unique id",
-            "known",
-            "search result fetchable",
-            sources=("provider.reference",),
+            mapping,
             where=where,
         )
     if fetched.headers.get("nocustomerdetails"):
@@ -126,10 +165,9 @@ def search_result_fetchable(ctx: RunContext, seen: Seen, call: Call) -> None:
         raise violation(
             seen,
             "Search result differs from GetCustomer",
-            f"fields {differing} of a search result differ from GetCustomer's; our reading: "
-            "both return the same profile",
-            "decision",
-            "search result equals profile",
+            f"fields {differing} of a search result differ from GetCustomer's for the same id: "
+            "one customer, two answers",
+            "self.same-customer",
             where=where,
         )
 
@@ -156,12 +194,12 @@ def own_values(customer: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
-def _search(call: Call, filters: Mapping[str, str]) -> Seen:
+def _search(call: Call, filters: Mapping[str, str]) -> Exchange:
     return call(SEARCH, body={"filter": dict(filters)})
 
 
 @check
-def search_self_retrieval(ctx: RunContext, seen: Seen, call: Call) -> None:
+def search_self_retrieval(ctx: RunContext, seen: Exchange, call: Call) -> None:
     """A customer a search returned is found again by each of its own values (catches results
     cut short and filters that never match)."""
     if seen.operation_id != SEARCH:
@@ -172,25 +210,42 @@ def search_self_retrieval(ctx: RunContext, seen: Seen, call: Call) -> None:
     customer = results[0]
     if not ctx.claim_probe("self", customer["id"]):
         return
+    judge_own_values(ctx, customer, call)
+
+
+def judge_own_values(ctx: RunContext, customer: Mapping[str, Any], call: Call) -> None:
+    """Each of a customer's own values, copied byte for byte, finds something (the target's
+    own word); finding this very customer is our reading (result sets may be partial)."""
     cap = result_cap(ctx)
-    lost = []
+    empty, lost = [], []
+    last: Exchange | None = None
     for name, value in own_values(customer).items():
         again = _search(call, {name: value})
         found = _results(again)
-        if found is None or (cap is not None and len(found) >= cap):
-            continue  # rejected or full: nothing to conclude
-        if customer["id"] not in _ids(found):
+        if found is None:
+            continue  # refused: judged as any answer is
+        last = again
+        if not found:
+            empty.append(name)
+        elif customer.get("id") not in _ids(found) and (cap is None or len(found) < cap):
             lost.append(name)
-    if lost:
+    where = ctx.where(SEARCH)
+    if empty and last is not None:
         raise violation(
-            seen,
+            last,
+            "Search by a customer's own value found nobody",
+            f"a search by {sorted(empty)} copied from a customer the target returned came back "
+            "empty; the provider: search returns the customers matching the filters",
+            "self.own-value-found",
+            where=where,
+        )
+    if lost and last is not None:
+        raise violation(
+            last,
             "Search does not find a customer by its own values",
-            f"a customer returned by a search is not found again by its own {sorted(lost)}; the "
-            "provider: search returns the customers matching the filters",
-            "known",
-            "search finds by own values",
-            sources=("provider.reference",),
-            where=ctx.where(SEARCH),
+            f"a customer returned by a search is not among the results of its own {sorted(lost)}",
+            "search.own-value-returns-customer",
+            where=where,
         )
 
 
@@ -226,7 +281,7 @@ def variants(customer: Mapping[str, Any]) -> list[tuple[str, dict[str, str], dic
 
 
 @check
-def search_metamorphic(ctx: RunContext, seen: Seen, call: Call) -> None:
+def search_metamorphic(ctx: RunContext, seen: Exchange, call: Call) -> None:
     """Variants our reading treats as one query return the same customers, and adding a filter
     never adds results (both our readings: drift, not failure)."""
     if seen.operation_id != SEARCH:
@@ -252,13 +307,19 @@ def search_metamorphic(ctx: RunContext, seen: Seen, call: Call) -> None:
     extra = values_added(call, filters, customer, results, cap)
     if extra:
         differing.append("adding a filter never adds results")
-    if differing:
+    readings = sorted(set(differing))
+    if readings:
+        rule = (
+            "search.filters-combine"
+            if readings == ["adding a filter never adds results"]
+            else "search.matching"
+        )
         raise violation(
             seen,
             "Search variants disagree",
-            f"queries our reading treats alike returned different customers: {sorted(set(differing))}",
-            "decision",
-            "search equivalences",
+            f"queries our reading treats alike returned different customers; the readings: "
+            f"{readings}",
+            rule,
             where=ctx.where(SEARCH),
         )
 

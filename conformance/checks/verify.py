@@ -1,5 +1,7 @@
 """The verify endpoints answer whether an address or number exists (the provider's words), so
-some answers are impossible whatever the third-party provider says."""
+some answers are impossible whatever the third-party provider says. They live under
+`supported-formats`: a provider may check syntax only, so only text that is no address at all
+(RFC 5322 allows a domain without a dot) is impossible; a reserved domain is our reading."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from typing import Any
 import phonenumbers
 from ndt_contract.matching import uk_forms
 
-from conformance.checks.base import Call, RunContext, Seen, check, violation
+from conformance.checks.base import Call, RunContext, check, violation
+from conformance.exchange import Exchange
 
 VERIFY_EMAIL = "VerifyEmail"
 VERIFY_PHONE = "VerifyPhoneNumber"
@@ -17,7 +20,7 @@ RESERVED_TLDS = ("invalid", "test", "example", "localhost")
 RESERVED_PROBES = ("someone@example.invalid", "someone@mail.test", "someone@shop.example")
 
 
-def verified(seen: Seen) -> bool | None:
+def verified(seen: Exchange) -> bool | None:
     """True or False when the answer says so (our reading of its shape); None otherwise."""
     if seen.status != 200 or not isinstance(seen.body, dict):
         return None
@@ -32,12 +35,12 @@ def reserved_domain(address: Any) -> bool:
     return domain.rsplit(".", 1)[-1] in RESERVED_TLDS
 
 
-def _request_field(seen: Seen, name: str) -> Any:
+def _request_field(seen: Exchange, name: str) -> Any:
     return seen.request_body.get(name) if isinstance(seen.request_body, dict) else None
 
 
 @check
-def verify_reserved_domain(ctx: RunContext, seen: Seen, call: Call) -> None:
+def verify_reserved_domain(ctx: RunContext, seen: Exchange, call: Call) -> None:
     """An address at a reserved domain (.invalid, .test, .example, .localhost) never exists."""
     if seen.operation_id != VERIFY_EMAIL:
         return
@@ -47,16 +50,14 @@ def verify_reserved_domain(ctx: RunContext, seen: Seen, call: Call) -> None:
             _judge_reserved(ctx, call(VERIFY_EMAIL, body={"emailAddress": address}))
 
 
-def _judge_reserved(ctx: RunContext, seen: Seen) -> None:
+def _judge_reserved(ctx: RunContext, seen: Exchange) -> None:
     if reserved_domain(_request_field(seen, "emailAddress")) and verified(seen) is True:
         raise violation(
             seen,
             "A reserved domain verified",
             "an address at a reserved domain (RFC 2606, RFC 6761) was verified as existing; "
-            "the provider: verify says whether the address exists",
-            "known",
-            "verify: reserved domains never exist",
-            sources=("provider.reference",),
+            "our reading: verify says whether the address can receive mail",
+            "verify.reserved-domains",
             where=ctx.where(VERIFY_EMAIL),
         )
 
@@ -76,11 +77,11 @@ def impossible_email(value: Any) -> bool:
     if not isinstance(value, str):
         return False
     local, at, domain = value.rpartition("@")
-    return not at or not local or "." not in domain or " " in value.strip()
+    return not at or not local or not domain or any(c.isspace() for c in value.strip())
 
 
 @check
-def verify_impossible_input(ctx: RunContext, seen: Seen, call: Call) -> None:
+def verify_impossible_input(ctx: RunContext, seen: Exchange, call: Call) -> None:
     """An address or number that cannot exist never verifies as existing."""
     if seen.operation_id == VERIFY_EMAIL:
         impossible = impossible_email(_request_field(seen, "emailAddress"))
@@ -94,15 +95,13 @@ def verify_impossible_input(ctx: RunContext, seen: Seen, call: Call) -> None:
             "An impossible input verified",
             "input that cannot be an address or phone number was verified as existing; the "
             "provider: verify says whether it exists",
-            "known",
-            "verify: impossible input never exists",
-            sources=("provider.reference",),
+            "verify.impossible-input",
             where=ctx.where(seen.operation_id),
         )
 
 
 @check
-def verify_phone_forms(ctx: RunContext, seen: Seen, call: Call) -> None:
+def verify_phone_forms(ctx: RunContext, seen: Exchange, call: Call) -> None:
     """One UK number in national, +44 and 0044 forms gets one answer (the provider: a number is
     UK unless it starts with +44 or 0044)."""
     if seen.operation_id != VERIFY_PHONE or verified(seen) is None:
@@ -119,8 +118,6 @@ def verify_phone_forms(ctx: RunContext, seen: Seen, call: Call) -> None:
             "One number, several answers",
             "the national, +44 and 0044 forms of one UK number verified differently; the "
             "provider: a number is UK unless it starts with +44 or 0044",
-            "known",
-            "verify: one number in any UK form",
-            sources=("provider.reference",),
+            "verify.uk-forms",
             where=ctx.where(VERIFY_PHONE),
         )

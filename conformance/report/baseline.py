@@ -18,6 +18,7 @@ FORMAT = "ndt-customer conformance baseline 1"
 
 
 def read_fingerprints(path: Path) -> set[str]:
+    """The (rule, operation) keys a baseline accepts."""
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -29,20 +30,25 @@ def read_fingerprints(path: Path) -> set[str]:
         isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries
     ):
         raise UsageError(f"{path}: baseline findings must each have a fingerprint")
-    return {e["fingerprint"] for e in entries}
+    keys: set[str] = set()
+    for entry in entries:
+        listed = entry.get("keys")
+        keys.update(listed if isinstance(listed, list) else [entry["fingerprint"]])
+    return keys
 
 
 def apply_baseline(result: RunResult, path: Path) -> None:
     """Mark the findings the baseline accepts; they are listed but do not fail the run."""
     accepted = read_fingerprints(path)
     for finding in result.findings:
-        finding.baselined = finding.fingerprint in accepted
+        finding.baselined = finding.keys <= accepted
 
 
 def write_baseline(result: RunResult, path: Path) -> None:
     entries = [
         {
             "fingerprint": f.fingerprint,
+            "keys": sorted(f.keys),
             "title": f.title,
             "check": f.check,
             "rules": list(f.signature),

@@ -39,6 +39,7 @@ class Violation:
     evidence: Evidence = "standard"
     where: str = ""  # the spec location stating the rule ("components/schemas.yaml#/Address")
     proposal: tuple[Any, ...] = ()  # drift only: the JSON Patch that accepts what came
+    sources: tuple[str, ...] = ()  # the evidence sources the level was computed from
 
 
 @dataclass(frozen=True)
@@ -102,10 +103,32 @@ class Finding:
         return tuple(sorted({v.rule for v in self.violations}))
 
     @property
+    def keys(self) -> frozenset[str]:
+        """One key per (rule, operation) the finding covers: what a baseline stores, so a seed
+        that reaches the same rule on fewer or more operations changes nothing it accepted."""
+        return frozenset(
+            _key(rule, operation) for rule in self.signature for operation in self.operations
+        )
+
+    @property
     def fingerprint(self) -> str:
-        """Stable across runs (no values, no seeds): what a baseline stores."""
-        text = "|".join(self.signature) + "||" + ",".join(sorted(self.operations))
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        """Stable across runs (no values, no seeds, no counts): the finding's keys, hashed."""
+        return hashlib.sha256("|".join(sorted(self.keys)).encode()).hexdigest()[:16]
+
+
+def _key(rule: str, operation: str) -> str:
+    return hashlib.sha256(f"{rule}||{operation}".encode()).hexdigest()[:16]
+
+
+class RunError(str):
+    """An error met while testing; `fatal` when the engine could not go on."""
+
+    fatal: bool
+
+    def __new__(cls, message: str, *, fatal: bool = False) -> RunError:
+        error = super().__new__(cls, message)
+        error.fatal = fatal
+        return error
 
 
 @dataclass
@@ -148,6 +171,7 @@ class RunResult:
     elapsed: float = 0.0
     testdata_source: str = ""
     phases: tuple[str, ...] = ()
+    phases_run: tuple[str, ...] = ()  # phases the engine finished (not skipped, not cut)
     unreachable: str | None = None  # why the target could not be tested at all
     stopped_early: str | None = None  # e.g. --max-time reached
     strict: bool = False
@@ -159,6 +183,8 @@ class RunResult:
     )  # variable -> where its value comes from
     workers: int = 1
     checks: list[str] = field(default_factory=list)  # the checks this run applied
+    # Why the run could not test what it meant to (each one line): exit 3 unless it failed.
+    inconclusive: list[str] = field(default_factory=list)
 
     @property
     def cases(self) -> int:
@@ -212,9 +238,12 @@ class RunResult:
             if drift:
                 parts.append(f"{len(drift)} drift{' (--strict)' if self.strict else ''}")
             return Verdict(EXIT_FAIL, "FAIL: " + ", ".join(parts))
-        fatal = [e for e in self.errors if e.startswith("fatal")]
+        fatal = [e for e in self.errors if getattr(e, "fatal", False)]
         if fatal:
-            return Verdict(EXIT_INCONCLUSIVE, f"INCONCLUSIVE: {fatal[0]}")
+            return Verdict(EXIT_INCONCLUSIVE, f"INCONCLUSIVE: fatal: {fatal[0]}")
+        if self.inconclusive:
+            more = f" (and {len(self.inconclusive) - 1} more)" if len(self.inconclusive) > 1 else ""
+            return Verdict(EXIT_INCONCLUSIVE, f"INCONCLUSIVE: {self.inconclusive[0]}{more}")
         down = sorted(
             f"{op.label} ({op.outage_share:.0%})"
             for op in tested

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from ndt_contract.behaviours import problems as behaviour_problems
 from ndt_contract.bundle import BundleError, bundle, escape, load_yaml, pointer_get
 from ndt_contract.evidence import (
     CLAIM_LEVELS,
@@ -275,6 +276,10 @@ def lint(spec_file: Path) -> list[Problem]:
     except BundleError as exc:
         return sorted({*problems, Problem(_rel(spec_file, root), "", f"cannot bundle: {exc}")})
     problems += check_evidence(bundled.document, _locator(bundled.origins, source, root))
+    problems += [
+        Problem(_rel(spec_file, root), where, message)
+        for where, _, message in (p.partition(": ") for p in behaviour_problems(bundled.document))
+    ]
     return sorted(set(problems))
 
 

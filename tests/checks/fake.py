@@ -11,7 +11,7 @@ from ndt_contract import load_contract
 from ndt_contract.matching import matches
 from ndt_fixtures import persona
 
-from conformance.checks import Identity, RunContext, Seen
+from conformance.checks import Identity, RunContext, Exchange
 from conformance.checks.verify import impossible_phone, reserved_domain
 from conformance.judge import Views
 
@@ -45,12 +45,12 @@ def seen(
     request_headers: Mapping[str, str] | None = None,
     customer_id: str | None = None,
     query: Mapping[str, str] | None = None,
-) -> Seen:
+) -> Exchange:
     method, path = PATHS[operation_id]
     sent = dict(request_headers or {})
     if token:
         sent["authorization"] = f"Bearer {token}"
-    return Seen(
+    return Exchange(
         operation_id,
         method,
         path,
@@ -86,7 +86,7 @@ class FakeTarget:
         body: Any = None,
         path_parameters: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> Seen:
+    ) -> Exchange:
         self.calls.append((operation_id, body or path_parameters or headers))
         token = (headers or {}).get("authorization", "").removeprefix("Bearer ") or None
         if operation_id == "SearchCustomers":

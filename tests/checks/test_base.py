@@ -14,20 +14,20 @@ from conformance.checks.base import (
     CheckSpec,
     Identity,
     RunContext,
-    Seen,
+    Exchange,
     Violation,
     adapt,
     caller,
     check,
     registered,
-    seen_from,
+    exchange_from,
     violation,
 )
 from conformance.judge import PatchOp
 
 
-def seen(**kw) -> Seen:
-    return Seen("GetCustomer", "get", "/customers/{customerId}", 200, **kw)
+def seen(**kw) -> Exchange:
+    return Exchange("GetCustomer", "get", "/customers/{customerId}", 200, **kw)
 
 
 @pytest.mark.parametrize(
@@ -145,8 +145,8 @@ def test_seen_from_reduces_a_schemathesis_exchange():
         b'{"type": "missing"}',
         request,
     )
-    made = seen_from(response, fake_case(path_parameters={"customerId": "1"}))
-    assert made == Seen(
+    made = exchange_from(response, fake_case(path_parameters={"customerId": "1"}))
+    assert made == Exchange(
         operation_id="GetCustomer",
         method="get",
         path="/customers/{customerId}",
@@ -163,7 +163,7 @@ def test_seen_from_reduces_a_schemathesis_exchange():
 
 def test_seen_from_tolerates_a_bare_request_and_a_body_that_is_not_json():
     request = SimpleNamespace()  # no headers, body or url attributes
-    made = seen_from(fake_response(200, {}, b"not json", request), fake_case(operation_id=None))
+    made = exchange_from(fake_response(200, {}, b"not json", request), fake_case(operation_id=None))
     assert (made.operation_id, made.body, made.request_headers, made.request_body) == (
         "",
         None,
