@@ -241,6 +241,11 @@ class Recorder:
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False)
     outages_seen: list[tuple[str, Exchange]] = field(default_factory=list, init=False)
     successes: dict[str, int] = field(default_factory=dict, init=False)  # label -> 2xx seen
+    # The run's own token on the operations that take one: answers that accepted it (2xx) and
+    # answers that refused it (401/403); a 400 or 405 says nothing about the token.
+    run_token: str | None = None
+    secured: frozenset[str] = frozenset()  # labels of the operations that take a token
+    token_answers: list[int] = field(default_factory=lambda: [0, 0], init=False)
 
     def __post_init__(self) -> None:
         self.grading = ContractChecks(self.views)
@@ -282,6 +287,13 @@ class Recorder:
                 if len(self.outages_seen) < 50:
                     self.outages_seen.append((label, exchange))
             self.result.case_digests.append(request_digest(exchange))
+            if (
+                self.run_token is not None
+                and label in self.secured
+                and exchange.token == self.run_token
+            ):
+                self.token_answers[0] += 200 <= exchange.status < 300
+                self.token_answers[1] += exchange.status in (401, 403)
         added = False
         for name, failure in checks:
             with self._lock:
@@ -374,6 +386,15 @@ class Recorder:
         """The run could not test what it meant to (exit 3, this line why)."""
         with self._lock:
             self.result.inconclusive.append(self.redactor.text(reason))
+
+    def judge_token(self, name: str) -> None:
+        """Authentication never succeeded: the run's token was refused and never accepted."""
+        accepted, refused = self.token_answers
+        if self.run_token is not None and refused and not accepted:
+            self.inconclusive(
+                f"authentication never succeeded: {name} was refused {refused} time(s) "
+                "(401/403) and never accepted; is the token valid for this target?"
+            )
 
     def freeze(self) -> RunResult:
         """The result, findings in the order first seen, every operation listed sorted."""

@@ -79,6 +79,34 @@ def probe(options: ConformOptions, client: httpx.Client) -> str | None:
     return None
 
 
+def probe_base_path(
+    options: ConformOptions, client: httpx.Client, contract: Contract
+) -> str | None:
+    """Why the base path looks wrong: an operation whose contract documents neither 404 nor
+    405, asked with its own first example, answered one of them. Stopping here costs one
+    request; going on would send hundreds and propose every 404 as drift."""
+    for operation in contract.operations.values():
+        documented = operation.documented_statuses
+        if {404, 405} & documented or not operation.request_schema():
+            continue
+        media = operation.definition["requestBody"]["content"]["application/json"]
+        examples = [e.get("value") for e in (media.get("examples") or {}).values()]
+        body = media.get("example", examples[0] if examples else {})
+        url = options.base_url.rstrip("/") + operation.path
+        try:
+            response = client.request(operation.method.upper(), url, json=body)
+        except httpx.HTTPError:
+            return None  # judged by the run itself
+        if response.status_code in (404, 405):
+            return (
+                f"wrong base path? {operation.method.upper()} {operation.path} answered "
+                f"{response.status_code}, which the contract never documents for it: check "
+                f"--base-url {without_userinfo(options.base_url)}"
+            )
+        return None
+    return None
+
+
 # -- the run -----------------------------------------------------------------------------
 
 
@@ -113,7 +141,7 @@ def run_conformance(
             )
 
     with _client(options) as client:
-        why = probe(options, client)
+        why = probe(options, client) or probe_base_path(options, client, contract)
         if why:
             result.unreachable = why
             return result
@@ -169,7 +197,13 @@ def run_conformance(
     started = time.perf_counter()
     deadline = time.monotonic() + options.max_time if options.max_time else None
     samples: dict[str, Any] = {}
-    recorder = Recorder(views, redactor, result)
+    run_token = None if token_source else data.token
+    secured = frozenset(
+        f"{op.method.upper()} {op.path}"
+        for op in contract.operations.values()
+        if op.definition.get("security")
+    )
+    recorder = Recorder(views, redactor, result, run_token=run_token, secured=secured)
     context = RunContext(views, data.identities, observe=recorder.followup)
 
     def schema_for(pass_phases: tuple[str, ...], workers: int) -> Any:
@@ -205,6 +239,9 @@ def run_conformance(
             with _client(options) as resend_client:
                 reask_outages(recorder, lambda e: resend(resend_client, e), time.sleep)
     judge_coverage(result, contract, phases)
+    recorder.judge_token(
+        next(iter(n for t, n in secret_vars.items() if t == run_token), "the token")
+    )
     recorder.freeze()
     result.elapsed = time.perf_counter() - started
     if options.drift_report:

@@ -2,7 +2,9 @@
 
 A failing testcase carries each finding that names the check on that operation, with its
 evidence level and replayable request. Drift fails a testcase only under --strict; baselined
-findings and checks that never applied to an operation are skipped. Run errors are counted.
+findings and checks that never applied to an operation are skipped. Run errors are counted, and
+an inconclusive run (exit 3: unreachable, never authenticated, cut short...) is one error
+testcase saying why, so a CI widget shows red, not grey.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from conformance.report.model import Finding, RunResult
+from conformance.report.model import EXIT_INCONCLUSIVE, Finding, RunResult
 
 
 def _finding_text(finding: Finding) -> str:
@@ -67,15 +69,20 @@ def write_junit(result: RunResult, path: Path) -> None:
                 ET.SubElement(case, "system-out").text = "\n\n".join(
                     "drift: " + _finding_text(f) for f in notes
                 )
-    for error in result.errors:
+    errors = list(result.errors)
+    verdict = result.verdict()
+    if verdict.code == EXIT_INCONCLUSIVE and verdict.reason not in errors:
+        errors.insert(0, verdict.reason)
+    for error in errors:
         tests += 1
-        case = ET.SubElement(suite, "testcase", {"classname": "run", "name": "error"})
+        name = "inconclusive" if error == verdict.reason else "error"
+        case = ET.SubElement(suite, "testcase", {"classname": "run", "name": name})
         ET.SubElement(case, "error", {"message": error[:200]}).text = error
     suite.attrib.update(
         {
             "tests": str(tests),
             "failures": str(failures),
-            "errors": str(len(result.errors)),
+            "errors": str(len(errors)),
             "skipped": str(skipped),
             "time": f"{result.elapsed:.3f}",
         }

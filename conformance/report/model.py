@@ -23,8 +23,10 @@ EXIT_INCONCLUSIVE = 3
 
 EXIT_CODES_HELP = (
     "exit codes: 0 pass; 1 contract or standard failures (or drift with --strict); "
-    "2 usage error or refused target; 3 inconclusive (unreachable, unhealthy, outages past "
-    "--outage-threshold, or every response of an operation 401/404: wrong base path or token)"
+    "2 usage error or refused target; 3 inconclusive: the run could not test what it meant to "
+    "(unreachable, unhealthy, wrong base path, the token never accepted, an operation that never "
+    "answered a documented success, --max-time before every phase ran, outages past "
+    "--outage-threshold)"
 )
 
 
