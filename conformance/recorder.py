@@ -19,11 +19,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ndt_contract.behaviours import Rule, behaviours, rules_level
-from ndt_contract.bundle import pointer_get
+from ndt_contract.behaviours import BEHAVIOURS, Rule, behaviours, rules_level
+from ndt_contract.bundle import escape, pointer_get
 
 from conformance.exchange import Exchange
-from conformance.judge import Judgement, Views, judge_response, operation_pointer
+from conformance.judge import Judgement, PatchOp, Views, judge_response, operation_pointer
 from conformance.redact import Redactor
 from conformance.report.model import (
     Finding,
@@ -126,6 +126,9 @@ class ContractChecks:
         rules = getattr(failure, "rules", None)
         if rules:  # our own checks name the rules they rest on
             level, sources = self.level(rules)
+            proposal = tuple(getattr(failure, "proposal", ())) or (
+                self._drop_readings(rules) if level == "decision" else ()
+            )
             return [
                 Judgement(
                     level,
@@ -133,7 +136,7 @@ class ContractChecks:
                     getattr(failure, "where", ""),
                     f"{failure.title}: {failure.message}",
                     sources,
-                    tuple(getattr(failure, "proposal", ())),
+                    proposal,
                 )
             ]
         where = self._where(exchange)
@@ -194,6 +197,14 @@ class ContractChecks:
             )
         ]
 
+    def _drop_readings(self, rules: Iterable[str]) -> tuple[PatchOp, ...]:
+        """Drift on a behaviour rule: the patch that accepts it drops the readings of ours the
+        verdict rested on (the rules at decision level)."""
+        readings = [name for name in rules if self.level([name])[0] == "decision"]
+        return tuple(
+            self.views.op_at(f"/{BEHAVIOURS}/{escape(name)}", "remove") for name in readings
+        )
+
     def _superseded(self, exchange: Exchange, failure: Any) -> bool:
         """The only invalid part of the request was the Api-Version header, beside an
         `api-version` query the contract accepts."""
@@ -237,7 +248,7 @@ class Recorder:
     redactor: Redactor
     result: RunResult
     grading: ContractChecks = field(init=False)
-    _findings: dict[tuple[str, str], Finding] = field(default_factory=dict, init=False)
+    _findings: dict[str, Finding] = field(default_factory=dict, init=False)  # by rule
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False)
     outages_seen: list[tuple[str, Exchange]] = field(default_factory=list, init=False)
     successes: dict[str, int] = field(default_factory=dict, init=False)  # label -> 2xx seen
@@ -355,10 +366,9 @@ class Recorder:
         reproduction: Reproduction | None,
         phase: str,
     ) -> None:
-        key = (violation.rule, "")
-        into = self._findings.get(key)
+        into = self._findings.get(violation.rule)
         if into is None:
-            self._findings[key] = Finding(
+            self._findings[violation.rule] = Finding(
                 violations=(violation,),
                 operations=[label] if label else [],
                 statuses=[status] if status is not None else [],
@@ -367,6 +377,8 @@ class Recorder:
             )
             return
         into.count += 1
+        if violation.check not in into.checks:  # one rule, seen by another check too
+            into.violations = (*into.violations, violation)
         if label and label not in into.operations:
             into.operations.append(label)
         if status is not None and status not in into.statuses:
