@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from conformance.checks import REGISTRY, RunContext
-from conformance.checks.base import Violation, caller
-from conformance.exchange import Exchange, exchange_from
+from conformance.checks.base import Violation, authenticate, caller, send
+from conformance.exchange import Exchange
 from conformance.recorder import FOLLOW_UP, FOLLOW_UP_CHECK, Recorder, outage
 from conformance.testdata import TestData
 
@@ -94,7 +94,7 @@ def run_probes(
         if deadline is not None and time.monotonic() > deadline:
             recorder.inconclusive("--max-time cut the test data's probes short")
             break
-        seen = _ask(schema, item)
+        seen = _ask(schema, item, context)
         if seen is None:
             recorder.error(f"{item.operation_id}: a test data probe could not be sent")
             continue
@@ -104,7 +104,7 @@ def run_probes(
         recorder.case(exchange.label)
         recorder.exchange(exchange, judged, PHASE)
         if item.documented and exchange.status == 400:
-            again = _ask(schema, item)
+            again = _ask(schema, item, context)
             if again is not None and again[0].status == 400:
                 recorder.failure(
                     "documented_request_accepted",
@@ -134,7 +134,7 @@ def _operations(schema: Any) -> list[Any]:
     return found
 
 
-def _ask(schema: Any, item: _Asked) -> tuple[Exchange, Any] | None:
+def _ask(schema: Any, item: _Asked, context: RunContext) -> tuple[Exchange, Any] | None:
     try:
         operation = schema.find_operation_by_id(item.operation_id)
     except Exception:  # the operation is not in this run's selection
@@ -144,11 +144,13 @@ def _ask(schema: Any, item: _Asked) -> tuple[Exchange, Any] | None:
         kwargs["body"] = item.body
         kwargs["media_type"] = "application/json"
     case = operation.Case(**kwargs)
+    headers = dict(item.headers or {})
+    authenticate(case)  # the run's auth provider (OAuth2), when it has one
     try:
-        response = case.call(headers=dict(item.headers or {}))
+        probe_context = replace(context, observe=None)  # the caller records the answer
+        return send(case, headers, probe_context), case
     except Exception:  # a transport error: counted as an error by the caller
         return None
-    return exchange_from(response, case), case
 
 
 def _judge(
@@ -156,7 +158,7 @@ def _judge(
 ) -> list[tuple[str, Any]]:
     """Our checks and the response's conformance, on one probe's answer."""
     judged: list[tuple[str, Any]] = [(FOLLOW_UP_CHECK, FOLLOW_UP)]
-    call = caller(case, exchange, context.observe)
+    call = caller(case, exchange, context)
     for name, spec in REGISTRY.items():
         if name not in checks:
             continue

@@ -204,7 +204,18 @@ def run_conformance(
         if op.definition.get("security")
     )
     recorder = Recorder(views, redactor, result, run_token=run_token, secured=secured)
-    context = RunContext(views, data.identities, observe=recorder.followup)
+    context = RunContext(
+        views,
+        data.identities,
+        observe=recorder.followup,
+        headers={
+            **options.headers,
+            **(
+                {"Authorization": f"Bearer {data.token}"} if data.token and not token_source else {}
+            ),
+        },
+        transport=transport_settings(options),
+    )
 
     def schema_for(pass_phases: tuple[str, ...], workers: int) -> Any:
         return build_schema(
@@ -255,6 +266,19 @@ def run_conformance(
     if options.pii_file:
         redactor.write_pii_file(options.pii_file)
     return result
+
+
+def transport_settings(options: ConformOptions) -> dict[str, Any]:
+    """What the engine's requests carry, for the requests a run sends outside it."""
+    verify: bool | str = options.tls_verify
+    if options.ca_bundle and options.tls_verify:
+        verify = str(options.ca_bundle)
+    settings: dict[str, Any] = {"verify": verify, "timeout": options.request_timeout}
+    if options.cert:
+        settings["cert"] = (
+            (str(options.cert), str(options.key)) if options.key else str(options.cert)
+        )
+    return settings
 
 
 def resend(client: httpx.Client, exchange: Exchange) -> Exchange | None:

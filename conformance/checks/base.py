@@ -39,7 +39,7 @@ class Call(Protocol):
         *,
         body: Any = None,
         path_parameters: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
+        headers: Mapping[str, str | None] | None = None,
     ) -> Exchange: ...
 
 
@@ -82,6 +82,10 @@ class RunContext:
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Every answer an oracle's follow-up gets is judged like any other (the recorder's).
     observe: Callable[[Exchange], None] | None = None
+    # What every request of the run carries outside the engine: the user's headers and the
+    # transport's settings (TLS, client certificate, timeout).
+    headers: Mapping[str, str] = field(default_factory=dict)
+    transport: Mapping[str, Any] = field(default_factory=dict)
     rules: Mapping[str, Rule] = field(default_factory=dict)
     id_pairs: dict[str, set[str]] = field(default_factory=dict)  # customerId -> profile ids
 
@@ -174,7 +178,7 @@ _ACTIVE: RunContext | None = None
 FORWARDED = ("authorization", "api-version", "client-session-id")
 
 
-def caller(case: Any, seen: Exchange, observe: Callable[[Exchange], None] | None = None) -> Call:
+def caller(case: Any, seen: Exchange, context: RunContext | None = None) -> Call:
     """Ask the same target again, with the version and session the original request carried,
     and the original's token, unless the run authenticates through an auth provider (OAuth2):
     then the provider puts a current token on the probe, as on any generated request, so a
@@ -184,8 +188,8 @@ def caller(case: Any, seen: Exchange, observe: Callable[[Exchange], None] | None
         operation_id: str,
         *,
         body: Any = None,
-        path_parameters: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
+        path_parameters: Mapping[str, str | None] | None = None,
+        headers: Mapping[str, str | None] | None = None,
     ) -> Exchange:
         operation = case.operation.schema.find_operation_by_id(operation_id)
         kwargs: dict[str, Any] = {"path_parameters": dict(path_parameters or {})}
@@ -193,23 +197,33 @@ def caller(case: Any, seen: Exchange, observe: Callable[[Exchange], None] | None
             kwargs["body"] = body
             kwargs["media_type"] = "application/json"
         follow = operation.Case(**kwargs)
-        provided = _authenticate(follow)
-        forwarded = {
+        provided = authenticate(follow)
+        sent: dict[str, str | None] = {
             k: v
             for k, v in seen.request_headers.items()
             if k in FORWARDED and not (provided and k == "authorization")
         }
-        forwarded.update(headers or {})
-        response = follow.call(headers=forwarded)
-        answered = exchange_from(response, follow)
-        if observe is not None:
-            observe(answered)
-        return answered
+        return send(follow, {**sent, **(headers or {})}, context)
 
     return call
 
 
-def _authenticate(case: Any) -> bool:
+def send(case: Any, headers: Mapping[str, str | None], context: RunContext | None) -> Exchange:
+    """One request outside the engine, with the run's headers and transport settings; a header
+    given as None is not sent (a probe without a token)."""
+    names = {k.lower() for k in headers}
+    sent: dict[str, Any] = dict(headers)  # requests drops a header whose value is None
+    if context is not None:
+        sent.update({k: v for k, v in context.headers.items() if k.lower() not in names})
+    transport = dict(context.transport) if context is not None else {}
+    response = case.call(headers=sent, **transport)
+    answered = exchange_from(response, case)
+    if context is not None and context.observe is not None:
+        context.observe(answered)
+    return answered
+
+
+def authenticate(case: Any) -> bool:
     """Apply the run's auth provider to `case`; False when the run has none."""
     schema = case.operation.schema
     if not schema.auth.is_defined:
@@ -225,7 +239,7 @@ def adapt(spec: CheckSpec) -> Callable[[Any, Any, Any], bool | None]:
         if _ACTIVE is None:
             return None
         seen = exchange_from(response, case)
-        spec.function(_ACTIVE, seen, caller(case, seen, _ACTIVE.observe))
+        spec.function(_ACTIVE, seen, caller(case, seen, _ACTIVE))
         return None  # schemathesis 4 counts a truthy return as "skipped"
 
     run.__name__ = spec.name

@@ -93,7 +93,7 @@ def no_customer_details(ctx: RunContext, seen: Exchange, call: Call) -> None:
                 call(
                     BY_ID,
                     path_parameters={"customerId": identity.customer_id},
-                    headers={"authorization": ""},
+                    headers={"authorization": None},
                 ),
             )
 
