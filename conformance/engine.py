@@ -288,7 +288,7 @@ def run_engine(
     stream = from_schema(schema).execute()
     for event in stream:
         if deadline is not None and time.monotonic() > deadline and not result.stopped_early:
-            result.stopped_early = f"--max-time {options.max_time:g} s reached"
+            recorder.stopped(f"--max-time {options.max_time:g} s reached")
             stream.stop()
         if isinstance(event, events.ScenarioFinished):
             phase = str(event.phase.value)
@@ -317,7 +317,7 @@ def run_engine(
         elif isinstance(event, events.PhaseFinished):
             name = str(event.phase.name.value)
             if name in result.phases and str(event.status.value) not in ("skip", "interrupted"):
-                result.phases_run = (*result.phases_run, name)
+                recorder.phase_done(name)
 
 
 def collect_scenario(

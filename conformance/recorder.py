@@ -394,6 +394,15 @@ class Recorder:
         with self._lock:
             self.result.notes.append(self.redactor.text(message))
 
+    def stopped(self, reason: str) -> None:
+        """The run stopped before it was done (a deadline)."""
+        with self._lock:
+            self.result.stopped_early = reason
+
+    def phase_done(self, name: str) -> None:
+        with self._lock:
+            self.result.phases_run = (*self.result.phases_run, name)
+
     def inconclusive(self, reason: str) -> None:
         """The run could not test what it meant to (exit 3, this line why)."""
         with self._lock:
