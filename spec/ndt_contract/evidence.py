@@ -63,10 +63,7 @@ SCHEMA_KEYWORDS = (
     "not",
 )
 
-# Where a response body's schema sits: under a response's content, inline or as a component.
-RESPONSE_BODY = re.compile(
-    r"^/(paths/[^/]+/[^/]+|components)/responses/[^/]+/content/[^/]+/schema$"
-)
+# A `$ref` to a named schema: what a response body reaches besides its own inline schema.
 COMPONENT_SCHEMA = re.compile(r"^#/components/schemas/([^/]+)")
 
 Kind = Literal["operation", "parameter", "requestBody", "response", "header", "schema"]
@@ -316,8 +313,8 @@ def _allow_null(schema: dict[str, Any]) -> None:
 
 def response_schemas(document: Mapping[str, Any]) -> tuple[str, ...]:
     """Pointer prefixes of every schema that describes a response body: those under a
-    response's content, and every named schema they reach by `$ref` (in a bundle, a component
-    shared with a request is among them)."""
+    response's content, and every named schema they reach by `$ref`. (A named schema a request
+    also used would be among them: the spec keeps the two apart.)"""
     bodies = dict(_response_bodies(document))
     components = (document.get("components") or {}).get("schemas") or {}
     pending = list(bodies.values())

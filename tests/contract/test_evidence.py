@@ -638,3 +638,12 @@ def test_lint_prints_the_counts_and_the_enforced_profile():
     printed = yaml.safe_load(out.stdout.split("\n", 3)[3])
     schema = printed["components"]["schemas"]["CustomerId"]
     assert schema["type"] == "string" and "pattern" not in schema
+
+
+def test_the_readme_states_the_counts_lint_prints():
+    counts = count_levels(CONTRACT.bundle)
+    line = (
+        f"`{sum(counts.values())} constraints: {counts['known']} known, "
+        f"{counts['standard']} standard, {counts['decision']} decision`"
+    )
+    assert line in (spec_root().parent / "README.md").read_text(encoding="utf-8")
