@@ -135,7 +135,6 @@ def judge_response(
     full_response = full_responses[response_key]
     enforced_response = enforced_responses.get(response_key) or {}
     found = _judge_headers(views, response_ptr, full_response, enforced_response, headers)
-    found += _judge_header_values(views, response_ptr, full_response, enforced_response, headers)
     found += _judge_body(
         views, response_ptr, full_response, enforced_response, headers.get("content-type"), body
     )
@@ -204,52 +203,6 @@ def _judge_headers(
                 )
             )
     return found
-
-
-def _judge_header_values(
-    views: Views,
-    response_ptr: str,
-    full_response: Mapping[str, Any],
-    enforced_response: Mapping[str, Any],
-    headers: Mapping[str, str],
-) -> list[Judgement]:
-    """A documented header that came is judged by its schema, like a body: a failure where the
-    enforced schema refuses its value too (`Api-Version: 1` breaks the versioning standard)."""
-    found = []
-    for name, header in (full_response.get("headers") or {}).items():
-        value = headers.get(name.lower())
-        schema = header.get("schema")
-        if value is None or not isinstance(schema, dict):
-            continue
-        enforced = ((enforced_response.get("headers") or {}).get(name) or {}).get("schema")
-        schema_ptr = f"{response_ptr}/headers/{escape(name)}/schema"
-        instance = _header_value(schema, value)
-        refused = {str(e.validator) for e in _errors(enforced, instance)}
-        for error in _errors(schema, instance):
-            keyword = str(error.validator)
-            rule = _describe(keyword, error.validator_value)
-            message = f"the {name} header breaks `{keyword}` ({rule})"
-            if keyword in refused:
-                level, sources = views.level_at(schema_ptr, keyword, "schema")
-                level = level if level != "decision" else "standard"
-                found.append(Judgement(level, keyword, views.where(schema_ptr), message, sources))
-                continue
-            patch = views.op_at(schema_ptr, "remove", f"/{keyword}")
-            found.append(
-                Judgement("decision", keyword, views.where(schema_ptr), message, proposal=(patch,))
-            )
-    return found
-
-
-def _header_value(schema: Mapping[str, Any], value: str) -> Any:
-    """A header's text as its schema's type reads it (an integer schema gets an int if the
-    text is one; otherwise the text, which the type then refuses)."""
-    if schema.get("type") == "integer":
-        try:
-            return int(value.strip())
-        except ValueError:
-            return value
-    return value
 
 
 def _judge_body(
