@@ -129,7 +129,7 @@ def judge_response(
     full_responses = full_op.get("responses") or {}
     enforced_responses = enforced_op.get("responses") or {}
     if code not in full_responses and "default" not in full_responses:
-        return [_undocumented_status(views, op_ptr, status, enforced_responses)]
+        return [_undocumented_status(views, op_ptr, status, enforced_responses, body)]
     response_key = code if code in full_responses else "default"
     response_ptr = f"{op_ptr}/responses/{escape(response_key)}"
     full_response = full_responses[response_key]
@@ -142,18 +142,21 @@ def judge_response(
 
 
 def _undocumented_status(
-    views: Views, op_ptr: str, status: int, enforced_responses: Mapping[str, Any]
+    views: Views, op_ptr: str, status: int, enforced_responses: Mapping[str, Any], body: bytes
 ) -> Judgement:
+    """Which statuses an operation answers is the contract's reading (the status-codes
+    guideline leaves the choice to each team): one it does not list is drift. A success with
+    no body where the documented 200 carries a claimed one (a 204 instead of the profile) is
+    graded by that claim: what the operation returns did not come."""
     documented = sorted(k for k in pointer_get(views.full, op_ptr).get("responses", {}))
     message = f"answered {status}; the contract documents {', '.join(documented)}"
-    if status == 204 and "200" in enforced_responses:
-        return Judgement(
-            "standard",
-            "status",
-            views.where(op_ptr),
-            message + " (the standard prefers 200 over 204)",
-            ("standard.status-codes",),
-        )
+    success = enforced_responses.get("200") or {}
+    if 200 <= status < 300 and not body.strip() and success.get("content"):
+        claimed = next(iter(success["content"]))
+        level, sources = views.level_at(f"{op_ptr}/responses/200", f"content/{claimed}", "response")
+        if level != "decision":
+            message += f", and its 200 carries {claimed}: none came"
+            return Judgement(level, "status", views.where(op_ptr), message, sources)
     patch = views.op_at(
         op_ptr,
         "add",
@@ -365,6 +368,8 @@ def _json_type(value: Any) -> str:
 def _describe(keyword: str, value: Any) -> str:
     if keyword == "enum":
         return f"{len(value)} documented values"
+    if keyword in ("anyOf", "oneOf"):
+        return f"matches none of its {len(value)} documented shapes"
     if isinstance(value, (str, int, float)) and len(str(value)) <= 80:
         return f"{keyword}: {value}"
     return keyword

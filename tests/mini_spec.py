@@ -9,8 +9,8 @@ MINI_SPEC = """\
 openapi: 3.0.3
 info: {title: Mini, version: "1.0"}
 x-evidence-sources:
-  provider.reference: {level: known, cites: "the reference", says: "it says so"}
-  standard.limits: {level: standard, cites: "the standard", says: "limits"}
+  provider.reference: {level: known, cites: "the reference", quote: "so", says: "it says so"}
+  standard.limits: {level: standard, cites: "the standard", quote: "limits", says: "limits"}
 paths:
   /things:
     post:

@@ -10,18 +10,26 @@ claims it in `x-evidence`, naming sources registered in the root's `x-evidence-s
     CustomerProfile:
       x-evidence: {type: provider.example, properties/id: provider.example}
 
+A source may say `fails-by-default: false` (with a `why`): a NewDay guideline whose words are
+advice. Its claims keep their provenance but count as decisions, so a departure is drift.
+
 The *enforced profile* is the same document with every decision-level constraint relaxed: what a
 conformance run may fail a target on. The full reading stays what the mock serves.
+
+Nullability is documented for no field: an example shows a value, not that a field is never
+null. So in the enforced profile a known `type` of a response body allows `null`, unless the node
+states `nullable: false` and claims it; the full reading keeps its types.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeGuard
 
-from ndt_contract.bundle import escape
+from ndt_contract.bundle import escape, unescape
 
 Level = Literal["known", "standard", "decision"]
 LEVELS: tuple[Level, ...] = ("known", "standard", "decision")
@@ -54,6 +62,9 @@ SCHEMA_KEYWORDS = (
     "oneOf",
     "not",
 )
+
+# A `$ref` to a named schema: what a response body reaches besides its own inline schema.
+COMPONENT_SCHEMA = re.compile(r"^#/components/schemas/([^/]+)")
 
 Kind = Literal["operation", "parameter", "requestBody", "response", "header", "schema"]
 
@@ -182,6 +193,7 @@ def rules_at(node: Node) -> list[str]:
     if node.kind == "header":
         return ["required"] if value.get("required") else []
     rules = [key for key in SCHEMA_KEYWORDS if key in value and value[key] is not True]
+    rules += ["nullable"] if value.get("nullable") is False else []  # `true` narrows nothing
     rules += [f"required/{name}" for name in value.get("required") or []]
     return rules + [f"properties/{name}" for name in value.get("properties") or {}]
 
@@ -197,11 +209,15 @@ def claims(node: Node) -> dict[str, tuple[str, ...]]:
 
 
 def source_levels(document: Mapping[str, Any]) -> dict[str, Level]:
+    """The level of every source a claim may rest on. A source that does not fail a run by
+    default (a guideline's advice) is left out, so its claims are decisions: drift."""
     registry = document.get(SOURCES) or {}
     return {
         str(name): level
         for name, entry in registry.items()
-        if isinstance(entry, dict) and _is_claim_level(level := entry.get("level"))
+        if isinstance(entry, dict)
+        and _is_claim_level(level := entry.get("level"))
+        and entry.get("fails-by-default", True) is not False
     }
 
 
@@ -247,18 +263,103 @@ def enforced_profile(
     Works on a resolved or a bundled document alike: every node is relaxed where it stands.
     Decision-level statuses, headers and media types are dropped (not demanded), a decision-level
     closed list of statuses gains a `default` response, and decision-level schema keywords,
-    required entries and properties go, so anything the target adds there is accepted.
+    required entries and properties go, so anything the target adds there is accepted. A known
+    `type` of a response body also allows `null` (`allows_null`).
     """
     relaxed = copy.deepcopy(dict(document))
     levels = {k: v for k, v in source_levels(relaxed).items() if k not in waived}
+    answered = response_schemas(relaxed)
     # Relax the deepest nodes first: dropping a property or response removes its subtree.
     for node in sorted(iter_nodes(relaxed), key=lambda n: -n.pointer.count("/")):
+        if negated(node.pointer):
+            continue  # kept or dropped whole with its `not`: relaxing inside would narrow
         claimed = claims(node)
         decided = {
             rule for rule in rules_at(node) if level_of(claimed.get(rule, ()), levels) == "decision"
         }
+        nullable = _in(node.pointer, answered) and allows_null(node, claimed, levels)
         _relax(node, decided)
+        if nullable:
+            _allow_null(node.value)
     return relaxed
+
+
+def negated(pointer: str) -> bool:
+    """Whether the node sits inside a `not` (a property named `not` does not count)."""
+    tokens = pointer.split("/")
+    named = ("properties", "schemas")  # a property or a component called `not`
+    return any(t == "not" and tokens[i - 1] not in named for i, t in enumerate(tokens) if i)
+
+
+def allows_null(
+    node: Node, claimed: Mapping[str, tuple[str, ...]], levels: Mapping[str, Level]
+) -> bool:
+    """Whether the enforced view of this response schema lets a value be `null`: its type is
+    known (the provider's pages or example show the type a value has when it is there, never
+    that it cannot be null) and no claim says `nullable: false`. A standard type stays as the
+    standard states it; a decision-level type is dropped anyway."""
+    if node.kind != "schema" or "type" not in node.value or node.value.get("nullable") is True:
+        return False
+    if level_of(claimed.get("type", ()), levels) != "known":
+        return False
+    return level_of(claimed.get("nullable", ()), levels) == "decision"
+
+
+def _allow_null(schema: dict[str, Any]) -> None:
+    schema["nullable"] = True
+    if isinstance(schema.get("enum"), list) and None not in schema["enum"]:
+        schema["enum"].append(None)  # a closed list would still refuse null
+
+
+def response_schemas(document: Mapping[str, Any]) -> tuple[str, ...]:
+    """Pointer prefixes of every schema that describes a response body: those under a
+    response's content, and every named schema they reach by `$ref`. (A named schema a request
+    also used would be among them: the spec keeps the two apart.)"""
+    bodies = dict(_response_bodies(document))
+    components = (document.get("components") or {}).get("schemas") or {}
+    pending = list(bodies.values())
+    reached: set[str] = set()
+    while pending:
+        for ref in _refs(pending.pop()):
+            found = COMPONENT_SCHEMA.match(ref)
+            name = unescape(found.group(1)) if found else ""
+            if name in components and name not in reached:
+                reached.add(name)
+                pending.append(components[name])
+    return (*bodies, *(f"/components/schemas/{escape(name)}" for name in sorted(reached)))
+
+
+def _response_bodies(document: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(pointer, schema) of every response body, a `$ref` included."""
+    responses = [
+        (f"/components/responses/{escape(name)}", response)
+        for name, response in ((document.get("components") or {}).get("responses") or {}).items()
+    ]
+    for node in iter_nodes(document):
+        if node.kind == "operation":
+            for status, response in (node.value.get("responses") or {}).items():
+                responses.append((f"{node.pointer}/responses/{escape(str(status))}", response))
+    for pointer, response in responses:
+        if not _is_node(response):
+            continue
+        for media, content in (response.get("content") or {}).items():
+            if isinstance(content, dict) and isinstance(content.get("schema"), dict):
+                yield f"{pointer}/content/{escape(media)}/schema", content["schema"]
+
+
+def _in(pointer: str, prefixes: tuple[str, ...]) -> bool:
+    return any(pointer == p or pointer.startswith(f"{p}/") for p in prefixes)
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
 
 
 def _relax(node: Node, decided: set[str]) -> None:
@@ -292,7 +393,7 @@ def _relax(node: Node, decided: set[str]) -> None:
     if node.kind != "schema":
         return
     for rule in decided:
-        if rule in SCHEMA_KEYWORDS:
+        if rule in SCHEMA_KEYWORDS or rule == "nullable":
             value.pop(rule, None)
         elif rule.startswith("properties/"):
             (value.get("properties") or {}).pop(rule.removeprefix("properties/"), None)

@@ -216,6 +216,7 @@ def check_evidence(
         for key in ("cites", "says"):
             if not str(entry.get(key) or "").strip():
                 yield problem(pointer, f"source {name!r} has no `{key}`")
+        yield from (problem(pointer, message) for message in _source_words(str(name), entry))
     levels = source_levels(document)
     for node in iter_nodes(document):
         raw = node.value.get(EVIDENCE)
@@ -244,6 +245,22 @@ def check_evidence(
                     f"{rule!r} is claimed but `properties/{name}` is not: the enforced "
                     "profile would demand a field it does not describe",
                 )
+
+
+def _source_words(name: str, entry: Mapping[str, Any]) -> Iterator[str]:
+    """A standard quotes the words of its file; a source that says whether it fails a run
+    says why. (A known source quotes where the provider has words: the target's own answers
+    have none.)"""
+    quote = entry.get("quote")
+    quotes = quote if isinstance(quote, list) else [quote]
+    words = bool(quotes) and all(isinstance(q, str) and q.strip() for q in quotes)
+    if entry.get("level") == "standard" and not words:
+        yield f"source {name!r} has no `quote` (the words it rests on, verbatim)"
+    if "fails-by-default" in entry:
+        if not isinstance(entry["fails-by-default"], bool):
+            yield f"source {name!r}: `fails-by-default` is true or false"
+        if not str(entry.get("why") or "").strip():
+            yield f"source {name!r} says whether it fails a run by default, but not `why`"
 
 
 def lint(spec_file: Path) -> list[Problem]:

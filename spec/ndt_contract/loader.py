@@ -80,12 +80,15 @@ class Contract:
 
     @functools.cached_property
     def enforced(self) -> Mapping[str, Any]:
-        return MappingProxyType(enforced_profile(self.document))
+        return MappingProxyType(self.enforced_view())
 
     def enforced_view(self, waived: frozenset[str] = frozenset()) -> dict[str, Any]:
         """The enforced profile with some standard sources waived (a provider departs from them
-        knowingly): a fresh copy, for one run."""
-        return enforced_profile(self.document, waived)
+        knowingly): a fresh copy, for one run. Derived from the bundle, whose `$ref`s say which
+        named schemas a response reaches (what `nullable` is decided by), then resolved."""
+        if not self.bundle:
+            return enforced_profile(self.document, waived)
+        return resolve_internal(enforced_profile(self.bundle, waived))
 
     def locate(self, pointer: str) -> tuple[str, str]:
         """(file relative to spec/, pointer in that file) of a node of the resolved document."""

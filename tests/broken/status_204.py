@@ -1,4 +1,4 @@
-RULE = "the customer behind a token comes back as 204 No Content (the standard: 200, not 204)"
+RULE = "the customer behind a token comes back as 204 No Content (the reference: it returns the profile)"
 EXPECTED_CHECK = "status_code_conformance"
 
 

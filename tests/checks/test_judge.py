@@ -1,6 +1,7 @@
 """Judging responses against both views: failures on known and standard rules only, drift
 with its place and its patch, and a patch that makes the drift go away."""
 
+import copy
 import json
 import shutil
 from pathlib import Path
@@ -67,7 +68,11 @@ def test_a_decision_broken_is_drift_with_the_change_that_accepts_it():
 def test_a_null_where_our_reading_says_string_proposes_nullable():
     body = {**AMELIA.profile, "title": None}
     (found,) = judge(200, JSON, body)
-    assert found.level == "known"  # the type is the provider's: a string, never null
+    assert found.level == "decision"  # the example shows a string, not that it is never null
+    (op,) = found.proposal
+    assert (op.op, op.path, op.value) == ("add", "/CustomerProfile/properties/title/nullable", True)
+    (found,) = judge(200, JSON, None)
+    assert found.level == "known"  # the operation returns the profile: the body is never null
     body = {**AMELIA.profile, "status": "Dormant"}
     (found,) = judge(200, JSON, body)
     assert found.proposal[0].value == "Dormant" and found.proposal[0].path.endswith("/enum/-")
@@ -83,11 +88,17 @@ def test_a_missing_standard_header_is_a_standard_failure_and_a_gateway_one_is_dr
     assert found.level == "decision" and found.proposal[0].op == "remove"
 
 
-def test_an_unknown_status_is_drift_and_204_breaks_the_standard():
+def test_an_unknown_status_is_drift():
     (found,) = judge(409, {}, b"")
     assert found.level == "decision" and found.proposal[0].path == "/get/responses/409"
-    (found,) = judge(204, {}, b"")
-    assert found.level == "standard"
+    (found,) = judge(201, JSON, AMELIA.profile)  # a success of another code, with the profile
+    assert found.level == "decision" and found.proposal[0].path == "/get/responses/201"
+
+
+def test_a_success_without_the_documented_body_breaks_what_the_operation_returns():
+    (found,) = judge(204, {}, b"")  # 204 is a normal success, but the profile did not come
+    assert (found.level, found.rule, found.sources) == ("known", "status", ("provider.example",))
+    assert "none came" in found.message
 
 
 def test_media_type_known_for_profiles_and_ours_for_gateway_errors():
@@ -101,7 +112,7 @@ def test_media_type_known_for_profiles_and_ours_for_gateway_errors():
 
 def test_empty_and_unparsable_bodies():
     (found,) = judge(404, {"api-version": "1.0"}, b"")
-    assert found.level == "decision"  # the standard allows an empty 404
+    assert found.level == "decision"  # no body of a 404 is documented
     (found,) = judge(200, JSON, b"{not json")
     assert found.level == "standard" and found.rule == "json"
 
@@ -121,11 +132,27 @@ def test_problems_without_status_or_trace_id_are_drift_only():
 
 
 def test_a_waived_standard_becomes_drift():
-    waived = Views.of(load_contract(), {"standard.unavailable"})
-    headers = {"content-type": "application/problem+json", "api-version": "1.0"}
+    waived = Views.of(load_contract(), {"standard.versioning"})
+    headers = {"content-type": "application/problem+json", "retry-after": "2"}
     body = {"type": "newday:generic:error:unavailable", "title": "t", "traceId": "x"}
     assert [f.level for f in judge(500, headers, body)] == ["standard"]
     assert [f.level for f in judge(500, headers, body, views=waived)] == ["decision"]
+
+
+def test_a_generic_500_without_retry_after_is_drift_only():
+    headers = {"content-type": "application/problem+json", "api-version": "1.0"}
+    assert {f.level for f in judge(500, headers, {})} == {"decision"}
+
+
+def test_a_custom_400_type_is_drift_and_a_broken_validation_400_fails():
+    custom = {"type": "newday:kyc:error:authenticationInvalid", "remainingAttempts": 3}
+    found = judge(400, PROBLEM, custom, "post", "/customers/search")
+    assert found and {f.level for f in found} == {"decision"}
+    broken = {"type": "newday:generic:error:validation", "title": "t", "traceId": "x"}
+    (found,) = judge(400, PROBLEM, broken, "post", "/customers/search")
+    assert (found.level, found.rule) == ("standard", "anyOf")
+    assert found.sources == ("standard.validation-errors",)
+    assert "matches none of its 2 documented shapes" in found.message
 
 
 # -- grading what schemathesis found ------------------------------------------------------
@@ -184,9 +211,18 @@ def test_requested_checks_fail_and_unknown_ones_are_drift():
 
 def test_ignored_auth_takes_the_operations_evidence():
     (found,) = grade(VIEWS, "ignored_auth", failure(), exchange(200, JSON, path="/customers"))
-    assert found.level == "known"
+    assert found.level == "decision"  # the bearer transport is our reading
     (found,) = grade(VIEWS, "ignored_auth", failure(), exchange(200, JSON))
     assert found.level == "decision"
+    # A contract that claims the requirement fails a target that ignores it.
+    from ndt_contract.loader import Contract
+
+    contract = load_contract()
+    document = copy.deepcopy(dict(contract.document))
+    document["paths"]["/customers"]["get"]["x-evidence"]["security"] = "provider.reference"
+    claimed = Views(Contract(document, contract.source, contract.operations), {}, VIEWS.levels)
+    (found,) = grade(claimed, "ignored_auth", failure(), exchange(200, JSON, path="/customers"))
+    assert (found.level, found.sources) == ("known", ("provider.reference",))
 
 
 def test_our_checks_carry_their_own_evidence():

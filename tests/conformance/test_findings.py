@@ -181,7 +181,7 @@ def test_to_finding_places_the_rule_and_redacts_what_the_response_taught():
     assert (v.check, v.rule, v.evidence, v.where) == (
         "ignored_auth",
         "paths/customers.yaml#/get security",
-        "known",
+        "decision",  # the bearer transport is our reading
         "paths/customers.yaml#/get",
     )
     assert "Zebedee" not in v.message and v.title == "Auth ignored"

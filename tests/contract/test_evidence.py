@@ -11,12 +11,16 @@ from ndt_contract import load_contract
 from ndt_contract.bundle import pointer_get, resolve_internal
 from ndt_contract.evidence import (
     Node,
+    allows_null,
     claims,
     count_levels,
     enforced_profile,
     iter_constraints,
     level_of,
+    negated,
+    response_schemas,
     rules_at,
+    source_levels,
 )
 from ndt_contract.lint import lint
 from ndt_contract.loader import resolve, spec_root
@@ -67,12 +71,85 @@ def test_the_enforced_profile_still_rejects_what_the_provider_documents_against(
     assert errors(schemas["CustomerProfile"], {"id": 3911000001668971})  # ids are strings
     bad_request = schemas["BadRequestProblem"]
     assert errors(bad_request, {"type": "newday:generic:error:validation", "title": "t"})
-    assert errors(bad_request, {"type": "other", "title": "t", "errors": {"a": ["b"]}})
     assert errors(
         bad_request, {"type": "newday:generic:error:validation", "title": "t", "errors": {"a": "b"}}
     )
     ok = {"type": "newday:generic:error:validation", "title": "t", "errors": {"a": ["b"]}}
     assert errors(bad_request, ok) == []
+
+
+# The standard's own sample of a service's custom 400 type, with a member of its own.
+CUSTOM_400 = {"type": "newday:kyc:error:authenticationInvalid", "remainingAttempts": 3}
+
+
+@pytest.mark.parametrize(
+    "body", [CUSTOM_400, {"type": "about:blank", "title": "Bad Request"}, {}], ids=repr
+)
+def test_only_a_validation_400_is_held_to_the_validation_shape(body):
+    assert errors(CONTRACT.enforced["components"]["schemas"]["BadRequestProblem"], body) == []
+    # Every 400 of ours is a validation one: the full reading (the mock's) still says so.
+    assert errors(CONTRACT.document["components"]["schemas"]["BadRequestProblem"], body)
+
+
+def test_a_500_is_held_to_the_unavailable_type_and_retry_after_in_our_reading_only():
+    paths = CONTRACT.enforced["paths"]
+    for path, method in (("/customers/{customerId}", "get"), ("/customers/search", "post")):
+        response = paths[path][method]["responses"]["500"]
+        assert "Retry-After" not in response["headers"]  # the generic 500 sample has none
+        schema = response["content"]["application/problem+json"]["schema"]
+        assert errors(schema, {}) == [] and errors(schema, {"type": "about:blank"}) == []
+        assert errors(schema, {"type": 5})  # still an RFC 7807 problem
+    full = CONTRACT.document["paths"]["/customers/search"]["post"]["responses"]["500"]
+    assert full["headers"]["Retry-After"]["required"] is True
+    assert errors(full["content"]["application/problem+json"]["schema"], {"type": "about:blank"})
+
+
+def test_a_gateway_401_403_or_429_is_not_held_to_the_api_problem_shape():
+    for path, item in CONTRACT.enforced["paths"].items():
+        for method, op in item.items():
+            if method == "parameters":
+                continue
+            responses = op["responses"]
+            assert "401" not in responses and "403" not in responses, (path, method)
+            throttled = responses.get("429")
+            if throttled:  # only the header the throttling sample shows
+                assert "content" not in throttled and list(throttled["headers"]) == ["Retry-After"]
+
+
+def test_client_session_id_is_accepted_by_standard_and_echoed_by_our_decision():
+    op = CONTRACT.enforced["paths"]["/customers/search"]["post"]
+    assert any(p["name"] == "Client-Session-Id" for p in op["parameters"])
+    for status, response in op["responses"].items():
+        assert "Client-Session-Id" not in response.get("headers", {}), status
+
+
+def test_a_response_api_version_is_major_dot_minor_by_standard():
+    header = CONTRACT.enforced["paths"]["/customers/search"]["post"]["responses"]["200"]
+    schema = header["headers"]["Api-Version"]["schema"]
+    assert errors(schema, "1.0") == [] and errors(schema, "1.3") == []
+    assert errors(schema, "1")
+
+
+def test_search_results_carry_status_accounts_and_applications():
+    schema = CONTRACT.enforced["components"]["schemas"]["SearchResponse"]
+    profile = dict(examples("ProviderExampleB"))
+    assert errors(schema, {"values": [profile]}) == []
+    for field in ("status", "accounts", "applications"):
+        without = {k: v for k, v in profile.items() if k != field}
+        assert errors(schema, {"values": [without]}), field
+        assert errors(CONTRACT.enforced["components"]["schemas"]["CustomerProfile"], without) == []
+    assert errors(schema, {"values": [{**profile, "accounts": [{}]}]})
+    assert errors(schema, {"values": [{**profile, "applications": [{}]}]})
+
+
+def test_the_verify_request_field_names_are_known():
+    schemas = CONTRACT.document["components"]["schemas"]
+    for name, field in (
+        ("EmailValidationRequest", "emailAddress"),
+        ("UkMobileValidationRequest", "phoneNumber"),
+    ):
+        node = Node(f"/components/schemas/{name}", "schema", schemas[name])
+        assert claims(node)[f"properties/{field}"] == ("provider.reference",)
 
 
 def test_the_enforced_profile_accepts_legitimate_differences():
@@ -82,6 +159,48 @@ def test_the_enforced_profile_accepts_legitimate_differences():
     assert errors(schemas["CustomerProfile"], {}) == []  # no field is known to be required
     assert errors(schemas["UnavailableProblem"], {"type": "newday:generic:error:unavailable"}) == []
     assert errors(schemas["Problem"], {}) == []  # the standard's 401/403/415 samples are `{}`
+    assert errors(schemas["NotFoundProblem"], {"type": "about:blank"}) == []  # "should be omitted"
+
+
+# -- nullability: documented for no field ------------------------------------------------------
+
+
+def test_version_b_shows_null_where_version_a_shows_text():
+    a = examples("ProviderExampleA")["addresses"][0]["components"]
+    b = examples("ProviderExampleB")["addresses"][0]["components"]
+    assert a["county"] == "" and b["county"] is None
+
+
+@pytest.mark.parametrize("field", ["title", "middleNames", "dateOfBirth", "accounts", "contact"])
+def test_a_null_field_is_drift_not_a_failure(field):
+    body = {**examples("ProviderExampleB"), field: None}
+    assert errors(CONTRACT.enforced["components"]["schemas"]["CustomerProfile"], body) == []
+    assert errors(CONTRACT.document["components"]["schemas"]["CustomerProfile"], body)
+    path = CONTRACT.enforced["paths"]["/customers/{customerId}"]["get"]["responses"]["200"]
+    assert errors(path["content"]["application/json"]["schema"], body) == []
+
+
+def test_what_is_claimed_never_null_stays_strict():
+    schemas = CONTRACT.enforced["components"]["schemas"]
+    assert errors(schemas["CustomerProfile"], None)  # the operation returns the profile
+    assert errors(schemas["SearchResponse"], None)
+    assert errors(schemas["SearchResponse"], {"values": None})  # an empty collection is []
+    assert errors(schemas["SearchResponse"], {"values": [None]})  # a result is a profile
+    assert errors(schemas["CustomerProfile"], {"id": 5})  # a known type still holds when set
+
+
+def test_a_request_never_relaxes_to_null():
+    body = CONTRACT.enforced["paths"]["/customers/search"]["post"]["requestBody"]
+    schema = body["content"]["application/json"]["schema"]
+    assert errors(schema, {"filter": {"givenName": "Amelia"}}) == []
+    assert errors(schema, {"filter": {"givenName": None}})
+
+
+def test_both_derivations_agree_on_every_operation():
+    """The loader derives from the bundle (whose `$ref`s say what a response reaches); the
+    resolved document gives the same operations, since no schema is shared by a request and
+    a response."""
+    assert CONTRACT.enforced["paths"] == enforced_profile(CONTRACT.document)["paths"]
 
 
 # -- relaxing is total, and keeps what is claimed ----------------------------------------------
@@ -115,7 +234,7 @@ def test_waiving_a_standard_relaxes_exactly_its_rules():
     relaxed = enforced_profile(full, waived)
     responses = relaxed["paths"]["/customers/search"]["post"]["responses"]
     assert "429" not in responses  # the status itself rested on the throttling standard
-    assert responses["500"]["headers"]["Retry-After"]["required"] is True
+    assert responses["500"]["headers"]["Api-Version"]["required"] is True  # not waived
     assert not [c for c in iter_constraints(relaxed, waived) if c.level == "decision"]
     assert all(
         "standard.throttling" not in c.sources or c.level != "standard"
@@ -127,8 +246,9 @@ def test_decision_statuses_and_the_closed_list_are_not_demanded():
     responses = CONTRACT.enforced["paths"]["/customers/{customerId}"]["get"]["responses"]
     assert "503" not in responses  # the gateway's, our reading
     assert "default" in responses  # which statuses exist at all is our reading
-    assert {"200", "400", "401", "403", "404", "429", "500"} <= set(responses)
-    assert "content" not in responses["404"]  # a 404 may have an empty body
+    assert {"200", "400", "404", "429", "500"} <= set(responses)
+    assert "401" not in responses and "403" not in responses  # the status-codes guideline advises
+    assert "content" not in responses["404"]  # the 404's body is not documented
 
 
 def test_the_enforced_profile_is_a_valid_openapi_document():
@@ -152,6 +272,29 @@ def test_level_of_takes_the_strongest_registered_source():
     assert level_of(("standard.x",), LEVELS) == "standard"
     assert level_of(("typo.source",), LEVELS) == "decision"  # a typo never promotes a rule
     assert level_of((), LEVELS) == "decision"
+
+
+def test_a_source_that_does_not_fail_by_default_grades_its_claims_as_decisions():
+    registry = {
+        "s.must": {"level": "standard"},
+        "s.says-so": {"level": "standard", "fails-by-default": True},
+        "s.advice": {"level": "standard", "fails-by-default": False},
+        "s.rumour": {"level": "hearsay"},
+    }
+    levels = source_levels({"x-evidence-sources": registry})
+    assert levels == {"s.must": "standard", "s.says-so": "standard"}
+    assert level_of(("s.advice",), levels) == "decision"
+    assert level_of(("s.advice", "s.must"), levels) == "standard"
+
+
+def test_the_spec_grades_guideline_advice_as_decisions():
+    levels = source_levels(CONTRACT.document)
+    for advice in ("standard.status-codes", "standard.problem-types", "standard.partial-results"):
+        assert advice in CONTRACT.evidence_sources and advice not in levels
+    for name, source in CONTRACT.evidence_sources.items():
+        if source["level"] == "standard":  # a NewDay file, at the commit read, in its words
+            assert source["quote"] and "9e542d5" in source["cites"], name
+            assert isinstance(source["fails-by-default"], bool) and source["why"], name
 
 
 def test_claims_take_one_source_or_a_list():
@@ -191,6 +334,147 @@ def test_claims_take_one_source_or_a_list():
 )
 def test_rules_at_each_kind_of_node(kind, value, rules):
     assert rules_at(Node("/x", kind, value)) == rules
+
+
+KNOWN = {"p": "known", "s": "standard"}
+
+
+@pytest.mark.parametrize(
+    ("value", "claimed", "expected"),
+    [
+        ({"type": "string"}, {"type": ("p",)}, True),  # known: the example shows, never forbids
+        ({"type": "string"}, {"type": ("s",)}, False),  # a standard type stays as it says
+        ({"type": "string"}, {}, False),  # a decision type is dropped anyway
+        ({"type": "string", "nullable": False}, {"type": ("p",), "nullable": ("p",)}, False),
+        ({"type": "string", "nullable": False}, {"type": ("p",)}, True),  # unclaimed non-null
+        ({"type": "string", "nullable": True}, {"type": ("p",)}, False),  # already
+        ({"enum": ["a"]}, {"enum": ("p",)}, False),  # no type, nothing to widen
+    ],
+)
+def test_allows_null_one_branch_each(value, claimed, expected):
+    assert allows_null(Node("/x", "schema", value), claimed, KNOWN) is expected
+
+
+def test_allows_null_is_for_schemas_only():
+    header = Node("/x", "header", {"type": "string"})
+    assert allows_null(header, {"type": ("p",)}, KNOWN) is False
+
+
+@pytest.mark.parametrize(
+    ("pointer", "inside"),
+    [
+        ("/components/schemas/A/properties/t/not", True),
+        ("/components/schemas/A/not/properties/t", True),
+        ("/components/schemas/A/properties/not", False),  # a property named `not`
+        ("/components/schemas/not", False),  # a component named `not`
+        ("/components/schemas/A", False),
+    ],
+)
+def test_negated(pointer, inside):
+    assert negated(pointer) is inside
+
+
+def nullability_document() -> dict:
+    known = {"type": "p"}
+    return {
+        "x-evidence-sources": {"p": {"level": "known"}, "s": {"level": "standard"}},
+        "paths": {
+            "/a": {
+                "post": {
+                    "requestBody": {
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/In"}}
+                        }
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "d",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Out"}}
+                            },
+                        }
+                    },
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "In": {"type": "string", "x-evidence": known},
+                "Out": {
+                    "type": "object",
+                    "nullable": False,
+                    "x-evidence": {
+                        "type": "p",
+                        "nullable": "p",
+                        "properties/a": "p",
+                        "properties/b": "p",
+                        "properties/c": "p",
+                        "properties/d": "p",
+                    },
+                    "properties": {
+                        "a": {"$ref": "#/components/schemas/Leaf"},
+                        "b": {"type": "integer"},
+                        "c": {
+                            "type": "string",
+                            "nullable": False,
+                            "x-evidence": {"type": "p", "nullable": "s"},
+                        },
+                        "d": {
+                            "type": "string",
+                            "enum": ["x"],
+                            "x-evidence": {"type": "p", "enum": "p"},
+                        },
+                    },
+                },
+                "Leaf": {"type": "string", "x-evidence": known},
+            }
+        },
+    }
+
+
+def test_a_known_response_type_allows_null_in_the_enforced_profile_only():
+    document = nullability_document()
+    relaxed = enforced_profile(document)
+    schemas = relaxed["components"]["schemas"]
+    assert schemas["Leaf"]["nullable"] is True  # reached from a response through a $ref
+    assert "nullable" not in schemas["In"]  # a request's schema stays strict
+    assert schemas["Out"]["nullable"] is False  # a claimed non-null keeps it strict
+    assert "nullable" not in document["components"]["schemas"]["Leaf"]  # the full reading
+
+
+def test_a_decision_type_is_dropped_not_made_nullable():
+    b = enforced_profile(nullability_document())["components"]["schemas"]["Out"]["properties"]["b"]
+    assert b == {}
+
+
+def test_a_standard_claim_of_non_null_keeps_a_known_type_strict():
+    out = enforced_profile(nullability_document())["components"]["schemas"]["Out"]["properties"]
+    assert out["c"]["nullable"] is False
+    assert out["d"]["nullable"] is True and out["d"]["enum"] == ["x", None]  # a closed list too
+
+
+def test_response_schemas_follow_refs_from_responses_only():
+    found = response_schemas(nullability_document())
+    assert "/components/schemas/Out" in found and "/components/schemas/Leaf" in found
+    assert "/components/schemas/In" not in found
+    assert "/paths/~1a/post/responses/200/content/application~1json/schema" in found
+
+
+def test_relaxing_never_reaches_inside_a_not():
+    document = {
+        "components": {
+            "schemas": {
+                "A": {
+                    "type": "object",
+                    "x-evidence": {"properties/t": "s"},
+                    "properties": {"t": {"not": {"enum": ["v"]}, "x-evidence": {"not": "s"}}},
+                }
+            }
+        },
+        "x-evidence-sources": {"s": {"level": "standard"}},
+    }
+    relaxed = enforced_profile(document)
+    assert relaxed["components"]["schemas"]["A"]["properties"]["t"]["not"] == {"enum": ["v"]}
 
 
 def test_relaxing_drops_decision_keywords_entries_and_properties():
@@ -248,8 +532,9 @@ def test_the_bundle_resolves_to_what_prance_resolves():
 
 def test_the_bundle_names_its_components_and_their_files():
     schemas = CONTRACT.bundle["components"]["schemas"]
-    profile = schemas["SearchResponse"]["properties"]["values"]["items"]
-    assert profile == {"$ref": "#/components/schemas/CustomerProfile"}
+    result = schemas["SearchResponse"]["properties"]["values"]["items"]
+    assert result == {"$ref": "#/components/schemas/SearchResult"}
+    assert schemas["SearchResult"]["allOf"][0] == {"$ref": "#/components/schemas/CustomerProfile"}
     assert CONTRACT.origins["#/components/schemas/Address"] == "components/schemas.yaml#/Address"
     assert "paths/" not in str(CONTRACT.bundle)  # path files are inlined
 
@@ -288,9 +573,39 @@ def test_lint_rejects_an_unknown_source(spec_copy: Path):  # noqa: F811
 
 
 def test_lint_rejects_a_source_that_names_nothing(spec_copy: Path):  # noqa: F811
-    replace(spec_copy / "openapi.yaml", "    cites: NewDay API design standards, Versioning\n", "")
+    replace(
+        spec_copy / "openapi.yaml",
+        "    cites: NewDay API-Design, standards/Versioning.md at commit 9e542d5\n",
+        "",
+    )
     (problem,) = [str(p) for p in lint(spec_copy / "openapi.yaml")]
     assert problem.endswith("source 'standard.versioning' has no `cites`")
+
+
+def test_lint_rejects_a_source_that_quotes_nothing(spec_copy: Path):  # noqa: F811
+    replace(spec_copy / "openapi.yaml", "      - 1 for requests\n", "      - ' '\n")
+    (problem,) = [str(p) for p in lint(spec_copy / "openapi.yaml")]
+    assert problem.endswith(
+        "source 'standard.versioning' has no `quote` (the words it rests on, verbatim)"
+    )
+
+
+def test_lint_rejects_a_grade_without_its_reason(spec_copy: Path):  # noqa: F811
+    text = (spec_copy / "openapi.yaml").read_text()
+    start = text.index("  standard.collections:")
+    why = text.index("    why:", start)
+    end = text.index("  standard.partial-results:", start)
+    (spec_copy / "openapi.yaml").write_text(text[:why] + text[end:])
+    (problem,) = [str(p) for p in lint(spec_copy / "openapi.yaml")]
+    assert "standard.collections" in problem and problem.endswith("but not `why`")
+
+
+def test_lint_rejects_a_grade_that_is_not_a_boolean(spec_copy: Path):  # noqa: F811
+    replace(
+        spec_copy / "openapi.yaml", "    fails-by-default: false\n", "    fails-by-default: 0\n"
+    )
+    (problem,) = [str(p) for p in lint(spec_copy / "openapi.yaml")]
+    assert problem.endswith("`fails-by-default` is true or false")
 
 
 def test_lint_rejects_a_source_of_no_level(spec_copy: Path):  # noqa: F811
@@ -323,3 +638,12 @@ def test_lint_prints_the_counts_and_the_enforced_profile():
     printed = yaml.safe_load(out.stdout.split("\n", 3)[3])
     schema = printed["components"]["schemas"]["CustomerId"]
     assert schema["type"] == "string" and "pattern" not in schema
+
+
+def test_the_readme_states_the_counts_lint_prints():
+    counts = count_levels(CONTRACT.bundle)
+    line = (
+        f"`{sum(counts.values())} constraints: {counts['known']} known, "
+        f"{counts['standard']} standard, {counts['decision']} decision`"
+    )
+    assert line in (spec_root().parent / "README.md").read_text(encoding="utf-8")
