@@ -71,6 +71,7 @@ FORCED_MASKED_CHECKS = OUTAGE_MASKED_CHECKS | {
 UNAVAILABLE_TYPE = "newday:generic:error:unavailable"
 SERVER_ERROR_RULE = "self.server-error"
 VALIDATION_RULE = "requests.validation"
+TOKEN_REQUIRED_RULE = "identity.token-required"
 
 
 class _FollowUp:
@@ -182,12 +183,15 @@ class ContractChecks:
                 )
             ]
         if check == "ignored_auth":
-            level, sources = self.views.level_at(
-                operation_pointer(exchange.method, exchange.path), "security", "operation"
-            )
-            return [
-                Judgement(level, "security", where, f"{failure.title}: {failure.message}", sources)
-            ]
+            pointer = operation_pointer(exchange.method, exchange.path)
+            security = pointer_get(self.views.full, pointer).get("security") or []
+            if security and {} not in security:  # the operation cannot answer without a token
+                level, sources = self.level([TOKEN_REQUIRED_RULE])
+                rule = TOKEN_REQUIRED_RULE
+            else:
+                level, sources = self.views.level_at(pointer, "security", "operation")
+                rule = "security"
+            return [Judgement(level, rule, where, f"{failure.title}: {failure.message}", sources)]
         return [
             Judgement(
                 "decision",  # no rule of the contract backs a check we do not know

@@ -102,3 +102,23 @@ def _status_matches(seen: Exchange) -> None:
             "present, is the HTTP status",
             "conventions.problem-status",
         )
+
+
+UNAVAILABLE = "newday:generic:error:unavailable"
+
+
+@check
+def unavailable_retry_after(ctx: RunContext, seen: Exchange, call: Call) -> None:
+    """A dependency that cannot answer says when to come back: the unavailable 500 carries
+    Retry-After (the generic 500 need not)."""
+    if seen.status != 500 or not isinstance(seen.body, dict):
+        return
+    if seen.body.get("type") != UNAVAILABLE or (seen.headers.get("retry-after") or "").strip():
+        return
+    raise violation(
+        seen,
+        "Unavailable without Retry-After",
+        "a 500 newday:generic:error:unavailable came without Retry-After; the standard: a "
+        "dependency that cannot answer says when to retry (Retry-After: 2)",
+        "conventions.unavailable-retry-after",
+    )
