@@ -11,7 +11,7 @@ from ndt_contract import load_contract
 from ndt_contract.matching import matches
 from ndt_fixtures import persona
 
-from conformance.checks import Identity, RunContext, Exchange
+from conformance.checks import Exchange, Identity, RunContext
 from conformance.checks.verify import impossible_phone, reserved_domain
 from conformance.judge import Views
 

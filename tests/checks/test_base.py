@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from ndt_contract.behaviours import UnknownRule
 from schemathesis.checks import CHECKS
 
 from checks.fake import VIEWS
@@ -23,7 +24,6 @@ from conformance.checks.base import (
 )
 from conformance.exchange import Exchange, exchange_from
 from conformance.judge import PatchOp
-from ndt_contract.behaviours import UnknownRule
 
 
 def seen(**kw) -> Exchange:
@@ -415,3 +415,23 @@ def test_a_name_schemathesis_already_has_is_refused():
         assert base._ACTIVE is None
     finally:
         CHECKS.unregister("token_identity")
+
+
+def test_no_check_writes_a_level_and_every_rule_named_is_in_the_contract():
+    import ast
+    from pathlib import Path
+
+    from ndt_contract.evidence import LEVELS
+
+    import conformance.checks as package
+
+    rules = RunContext(VIEWS).rules
+    for source in Path(package.__file__).parent.glob("*.py"):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                assert node.value not in LEVELS, f"{source.name}: level literal {node.value!r}"
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "violation":
+                assert len(node.args) > 3, (source.name, node.lineno)  # it names a rule
+                named = {a.value for a in node.args[3:] if isinstance(a, ast.Constant)}
+                assert named <= set(rules), (source.name, node.lineno, named)

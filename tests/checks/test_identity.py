@@ -240,7 +240,9 @@ def test_without_a_profile_by_id_token_identity_falls_back_to_our_id_reading():
 
 
 def mapping(ctx, path_id, profile, fake=None):
-    customer_id_mapping(ctx, seen("GetCustomer", body=profile, customer_id=path_id), fake or target())
+    customer_id_mapping(
+        ctx, seen("GetCustomer", body=profile, customer_id=path_id), fake or target()
+    )
 
 
 def test_a_target_answering_each_id_with_its_own_profile_passes_and_is_asked_again():
