@@ -257,7 +257,7 @@ def test_a_merged_finding_keeps_the_first_reproduction_it_has():
     rec.failure("positive_data_acceptance", failure(), exchange(422, path=outside), "coverage")
     (made,) = rec.freeze().findings
     assert isinstance(made.reproduction, Reproduction) and made.reproduction.status == 400
-    assert made.statuses == [400, 422] and made.operations == ["GET /nowhere", GET]
+    assert made.statuses == [400, 422] and made.operations == [GET, "GET /nowhere"]
 
 
 def test_a_follow_up_answer_is_counted_and_judged_like_any_other():
