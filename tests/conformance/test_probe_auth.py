@@ -101,7 +101,7 @@ def test_a_token_the_oracle_names_wins_over_the_provider(target):
 
 
 def test_every_probe_answer_reaches_the_observer_as_an_exchange(target):
-    url, recorder = target
+    url, _log = target
     schema = schema_for(url)
     observed: list[Exchange] = []
     answer = caller(search_case(schema), original({}), observed.append)(
