@@ -27,19 +27,20 @@ VARIANTS = (
     "server_error",
     "no_details_missing",
     "no_details_wrong",
-    "search_not_matching",
-    "search_truncated",
     "token_other_customer",
-    "reserved_domain_verified",
     "wrong_content_type",
     "missing_api_version",
     "problem_not_json",
-    "session_not_echoed",
     "retry_after_missing",
 )
-# Each departs from one of our decisions only: the run passes with that drift reported, and
-# fails under --strict, through the check named in the module.
+# Each departs from one of our decisions only, or breaks a rule only our reading can tell
+# (matching, result sets that may be partial, echoing, reserved domains): the run passes with
+# that drift reported, and fails under --strict, through the check named in the module.
 DRIFT_VARIANTS = (
+    "search_not_matching",
+    "search_truncated",
+    "reserved_domain_verified",
+    "session_not_echoed",
     "names_case_sensitive",
     "postcode_exact_spacing",
     "missing_field",

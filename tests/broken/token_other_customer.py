@@ -1,5 +1,10 @@
 RULE = "a valid access token is answered with another customer's profile"
 EXPECTED_CHECK = "token_identity"
+# The applicant's token also loses its NoCustomerDetails header: a second documented rule.
+EXPECTED_RULES = {
+    "paths/customers.yaml#/get identity.token-customer",
+    "identity.no-details-when-no-account",
+}
 
 from ndt_fixtures import persona  # noqa: E402
 

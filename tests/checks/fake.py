@@ -11,7 +11,7 @@ from ndt_contract import load_contract
 from ndt_contract.matching import matches
 from ndt_fixtures import persona
 
-from conformance.checks import Identity, RunContext, Exchange
+from conformance.checks import Exchange, Identity, RunContext
 from conformance.checks.verify import impossible_phone, reserved_domain
 from conformance.judge import Views
 
@@ -77,6 +77,7 @@ class FakeTarget:
     reserved_true: bool = False
     impossible_true: bool = False
     plus44_false: bool = False
+    details_without_token: bool = False  # NoCustomerDetails on GetCustomer without a token
     calls: list[tuple[str, Any]] = field(default_factory=list)
 
     def __call__(
@@ -100,7 +101,8 @@ class FakeTarget:
                 found = [c for c in self.customers if c["id"] != wanted][:1]
             if not found:
                 return seen(operation_id, 404, {"type": "newday:generic:error:missing"})
-            return seen(operation_id, body=found[0], customer_id=wanted)
+            extra = {"nocustomerdetails": "true"} if self.details_without_token else {}
+            return seen(operation_id, body=found[0], headers=extra, customer_id=wanted)
         if operation_id == "GetCustomerByAccessToken":
             wanted = self.tokens.get(token or "")
             found = [c for c in self.customers if c["id"] == wanted]
@@ -139,3 +141,10 @@ class FakeTarget:
             if hit:
                 found.append(customer)
         return found[: self.truncate] if self.truncate is not None else found
+
+
+def level(failure: Any) -> str:
+    """The level the recorder computes for a check's failure, from the rules it names."""
+    from conformance.recorder import ContractChecks
+
+    return str(ContractChecks(VIEWS).level(failure.rules)[0])

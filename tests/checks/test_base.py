@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from ndt_contract.behaviours import UnknownRule
 from schemathesis.checks import CHECKS
 
 from checks.fake import VIEWS
@@ -14,15 +15,14 @@ from conformance.checks.base import (
     CheckSpec,
     Identity,
     RunContext,
-    Exchange,
     Violation,
     adapt,
     caller,
     check,
     registered,
-    exchange_from,
     violation,
 )
+from conformance.exchange import Exchange, exchange_from
 from conformance.judge import PatchOp
 
 
@@ -52,15 +52,13 @@ def test_identity_defaults_to_not_saying_whether_there_is_an_account():
     assert Identity("1") == Identity("1", None)
 
 
-def test_a_violation_is_a_schemathesis_failure_carrying_its_evidence():
+def test_a_violation_is_a_schemathesis_failure_naming_its_rules():
     op = PatchOp("f.yaml", "remove", "/x")
     raised = Violation(
         operation="GET /x",
         title="T",
         message="M",
-        level="known",
-        rule="r",
-        sources=("provider.reference",),
+        rules=("search.results-match-a-filter", "search.matching"),
         where="w",
         proposal=(op,),
     )
@@ -68,26 +66,48 @@ def test_a_violation_is_a_schemathesis_failure_carrying_its_evidence():
 
     assert isinstance(raised, Failure)
     assert (raised.operation, raised.title, raised.message) == ("GET /x", "T", "M")
-    assert (raised.level, raised.rule, raised.sources, raised.where, raised.proposal) == (
-        "known",
-        "r",
-        ("provider.reference",),
+    assert (raised.rules, raised.rule, raised.where, raised.proposal) == (
+        ("search.results-match-a-filter", "search.matching"),
+        "search.results-match-a-filter",  # the first rule is the one it breaks
         "w",
         (op,),
     )
+    assert not hasattr(raised, "level")  # a check never states a level
     assert (raised.code, raised.kind_title) == ("NDT", "Customer API contract check failed")
 
 
 def test_violation_names_the_operation_by_method_and_template():
-    made = violation(seen(), "T", "M", "standard", "rule", where="w", sources=("s",))
+    made = violation(seen(), "T", "M", "self.repeatable", "search.matching", where="w")
     assert made.operation == "GET /customers/{customerId}"
-    assert (made.level, made.rule, made.where, made.sources, made.proposal) == (
-        "standard",
-        "rule",
+    assert (made.rules, made.rule, made.where, made.proposal) == (
+        ("self.repeatable", "search.matching"),
+        "self.repeatable",
         "w",
-        ("s",),
         (),
     )
+
+
+def test_a_violation_naming_no_rule_is_refused():
+    with pytest.raises(ValueError, match="names the rules"):
+        violation(seen(), "T", "M")
+
+
+def test_rule_setting_reads_a_rules_data_and_refuses_an_unknown_rule():
+    context = RunContext(VIEWS)
+    assert 429 in context.rule_setting("conventions.problem-details", "gateway-statuses")
+    assert context.rule_setting("conventions.problem-details", "no-such-key") is None
+    with pytest.raises(UnknownRule):
+        context.rule_setting("no.such-rule", "x")
+
+
+def test_learn_id_tells_own_ids_from_ids_answering_another():
+    context = RunContext(VIEWS)
+    assert not context.ids_are_path_ids()  # nothing learned yet
+    assert context.learn_id("1", "1") == ({"1"}, ["1"], [])
+    assert context.ids_are_path_ids()
+    assert context.learn_id("2", "3") == ({"3"}, ["1"], ["2"])
+    assert not context.ids_are_path_ids()
+    assert context.learn_id("1", "9") == ({"1", "9"}, [], ["2"])
 
 
 def test_a_probe_is_claimed_once_per_key_within_the_budget():
@@ -157,8 +177,27 @@ def test_seen_from_reduces_a_schemathesis_exchange():
         request_body={"filter": {"givenName": "A"}},
         path_parameters={"customerId": "1"},
         query={"api-version": "1", "x": "y"},
+        content=b'{"type": "missing"}',
+        url="http://t/customers/1?api-version=1&x=y",
+        request_content=b'{"filter": {"givenName": "A"}}',
     )
     assert made.token == "t"
+    assert made.label == "GET /customers/{customerId}"
+    assert made.raw == b'{"type": "missing"}'  # the bytes as sent
+
+
+def test_an_exchange_built_by_hand_writes_its_body_back_as_raw_bytes():
+    assert seen(body={"a": 1}).raw == b'{"a": 1}'
+    assert seen().raw == b""
+
+
+def test_exchange_from_stringifies_path_parameters_and_encodes_a_text_body():
+    request = SimpleNamespace(headers={}, body='{"a": 1}', url="http://t/customers/7")
+    made = exchange_from(
+        fake_response(200, {}, b"{}", request), fake_case(path_parameters={"customerId": 7})
+    )
+    assert made.path_parameters == {"customerId": "7"}
+    assert (made.request_content, made.request_body) == (b'{"a": 1}', {"a": 1})
 
 
 def test_seen_from_tolerates_a_bare_request_and_a_body_that_is_not_json():
@@ -244,6 +283,16 @@ def test_caller_asks_again_forwarding_only_token_version_and_session():
     )
 
 
+def test_caller_hands_every_follow_up_answer_to_the_observer():
+    log: list = []
+    observed: list = []
+    schema = SimpleNamespace(find_operation_by_id=lambda oid: FollowUp(log, oid))
+    answer = caller(fake_case(schema=schema), seen(), observed.append)(
+        "SearchCustomers", body={"filter": {"givenName": "A"}}
+    )
+    assert observed == [answer]
+
+
 def test_caller_without_a_body_sends_path_parameters_only():
     log: list = []
     schema = SimpleNamespace(find_operation_by_id=lambda oid: FollowUp(log, oid))
@@ -291,7 +340,7 @@ def test_adapt_runs_the_check_on_the_seen_exchange_with_the_active_context(monke
 
 def test_adapt_lets_a_violation_through_to_schemathesis(monkeypatch):
     def failing(ctx, s, call):
-        raise violation(s, "T", "M", "known", "r")
+        raise violation(s, "T", "M", "self.repeatable")
 
     monkeypatch.setattr(base, "_ACTIVE", RunContext(VIEWS))
     with pytest.raises(Violation, match="M"):
@@ -366,3 +415,23 @@ def test_a_name_schemathesis_already_has_is_refused():
         assert base._ACTIVE is None
     finally:
         CHECKS.unregister("token_identity")
+
+
+def test_no_check_writes_a_level_and_every_rule_named_is_in_the_contract():
+    import ast
+    from pathlib import Path
+
+    from ndt_contract.evidence import LEVELS
+
+    import conformance.checks as package
+
+    rules = RunContext(VIEWS).rules
+    for source in Path(package.__file__).parent.glob("*.py"):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                assert node.value not in LEVELS, f"{source.name}: level literal {node.value!r}"
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "violation":
+                assert len(node.args) > 3, (source.name, node.lineno)  # it names a rule
+                named = {a.value for a in node.args[3:] if isinstance(a, ast.Constant)}
+                assert named <= set(rules), (source.name, node.lineno, named)

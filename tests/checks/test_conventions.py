@@ -2,7 +2,7 @@
 
 import pytest
 
-from checks.fake import FakeTarget, context, seen
+from checks.fake import FakeTarget, context, level, seen
 from conformance.checks import Violation
 from conformance.checks.conventions import (
     api_version_value,
@@ -37,12 +37,13 @@ def test_session_id_echoed_passes_and_silence_is_fine():
 
 
 @pytest.mark.parametrize("came", [{}, {"client-session-id": "other"}])
-def test_session_id_dropped_or_changed_is_a_standard_break(came):
+def test_session_id_dropped_or_changed_is_our_reading(came):
     failure = fails(
         client_session_id_echoed,
         seen("VerifyEmail", 429, headers=came, request_headers={"client-session-id": "abc"}),
     )
-    assert failure.level == "standard" and failure.sources == ("standard.client-session-id",)
+    # The standard asks that the id be accepted and passed on, not echoed: our reading.
+    assert failure.rules == ("conventions.session-id-echo",) and level(failure) == "decision"
 
 
 def test_api_version_answered_as_asked():
@@ -59,7 +60,7 @@ def test_api_version_of_another_major_is_a_standard_break():
         api_version_value,
         seen("GetCustomer", headers={"api-version": "2.0"}, request_headers={"api-version": "1"}),
     )
-    assert failure.level == "standard"
+    assert failure.rule == "conventions.api-version-asked" and level(failure) == "standard"
 
 
 def test_the_query_supersedes_the_header_and_refusals_are_not_judged():
@@ -81,29 +82,34 @@ def test_the_query_supersedes_the_header_and_refusals_are_not_judged():
         api_version_value,
         seen("GetCustomer", headers={"api-version": "1.0"}, query={"api-version": "2"}),
     )
-    assert failure.level == "standard"
+    assert failure.rule == "conventions.api-version-asked" and level(failure) == "standard"
 
 
-def test_api_version_that_is_no_version_is_drift():
-    assert (
-        fails(api_version_value, seen("GetCustomer", headers={"api-version": "v-one"})).level
-        == "decision"
-    )
+@pytest.mark.parametrize("answered", ["v-one", "1", "1.0.0", " 2 "])
+def test_api_version_that_is_not_major_minor_is_a_standard_break(answered):
+    failure = fails(api_version_value, seen("GetCustomer", headers={"api-version": answered}))
+    assert failure.rule == "conventions.api-version-major-minor" and level(failure) == "standard"
 
 
 def test_undocumented_error_must_be_a_problem():
     problem = {"content-type": "application/problem+json"}
-    run(problem_details, seen("GetCustomer", 405, {"type": "x", "status": 405}, headers=problem))
+    run(problem_details, seen("GetCustomer", 409, {"type": "x", "status": 409}, headers=problem))
     run(problem_details, seen("GetCustomer", 200, {"id": "1"}))  # not an error
     run(problem_details, seen("GetCustomer", 404, None, headers={"content-type": ""}))  # documented
     failure = fails(
         problem_details,
-        seen("GetCustomer", 405, {"type": "x"}, headers={"content-type": "text/html"}),
+        seen("GetCustomer", 409, {"type": "x"}, headers={"content-type": "text/html"}),
     )
-    assert failure.level == "standard" and failure.rule == "standard.problem-details"
+    assert failure.rule == "conventions.problem-details" and level(failure) == "standard"
+
+
+@pytest.mark.parametrize("status", [405, 502, 504])
+def test_an_undocumented_gateway_status_is_the_gateways_own_shape(status):
+    run(problem_details, seen("GetCustomer", status, None, headers={"content-type": "text/html"}))
 
 
 def test_undocumented_problem_with_another_status_is_a_standard_break():
     problem = {"content-type": "application/problem+json"}
-    failure = fails(problem_details, seen("GetCustomer", 405, {"status": 400}, headers=problem))
+    failure = fails(problem_details, seen("GetCustomer", 409, {"status": 400}, headers=problem))
     assert "body status 400" in failure.message
+    assert failure.rule == "conventions.problem-status" and level(failure) == "standard"

@@ -8,13 +8,16 @@ from pathlib import Path
 
 import pytest
 from ndt_contract import load_contract
+from ndt_contract.behaviours import UnknownRule
 from ndt_contract.loader import spec_root
 from schemathesis.core.failures import Failure
 
 from checks.fake import AMELIA, VIEWS
 from conformance.drift import DriftReport, apply_patch, build_patch
-from conformance.grading import Exchange, Outage, grade, outage
+from conformance.exchange import Exchange
 from conformance.judge import Views, judge_response
+from conformance.recorder import FOLLOW_UP, FOLLOW_UP_CHECK, ContractChecks, Outage, outage
+from conformance.redact import body_json
 
 PROFILE = "/customers/{customerId}"
 JSON = {"content-type": "application/json", "api-version": "1.0"}
@@ -158,61 +161,105 @@ def test_a_custom_400_type_is_drift_and_a_broken_validation_400_fails():
 # -- grading what schemathesis found ------------------------------------------------------
 
 
-def exchange(status, headers, body=b"", method="get", path=PROFILE):
-    return Exchange(method, path, status, headers, body)
+def exchange(status, headers, body=b"", method="get", path=PROFILE, query=None):
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return Exchange(
+        "",
+        method,
+        path,
+        status,
+        headers,
+        body_json(raw),
+        query=dict(query or {}),
+        content=raw,
+    )
 
 
 def failure(title="t"):
     return Failure(operation="GET /customers/{customerId}", title=title, message="m")
 
 
-def test_outages_are_not_failures():
-    assert outage(exchange(503, {"retry-after": "30"})) == Outage(503, "30")
-    assert outage(exchange(500, {"retry-after": " "})) is None
-    assert outage(exchange(502, {"retry-after": "1"})) is None
-    graded = grade(VIEWS, "not_a_server_error", failure(), exchange(429, {"retry-after": "60"}))
-    assert isinstance(graded, Outage)
+def grade(check, failed, seen):
+    return ContractChecks(VIEWS).grade(check, failed, seen)
 
 
-def test_a_server_error_that_says_nothing_is_a_standard_break():
-    (found,) = grade(VIEWS, "not_a_server_error", failure(), exchange(502, {}))
-    assert found.level == "standard" and found.rule == "server-error"
+UNAVAILABLE = {"type": "newday:generic:error:unavailable", "title": "t"}
+
+
+@pytest.mark.parametrize(
+    "status,headers,body,expected",
+    [
+        (503, {"retry-after": "30"}, b"", Outage(503, "30")),
+        (503, {}, b"", Outage(503, None)),  # a 503 is the gateway's "unavailable" as it is
+        (429, {}, b"", Outage(429, None)),  # and a 429 its throttle
+        (429, {"retry-after": " 60 "}, b"", Outage(429, "60")),
+        (500, {}, UNAVAILABLE, Outage(500, None)),
+        (500, {"retry-after": "5"}, UNAVAILABLE, Outage(500, "5")),
+        (500, {"retry-after": "5"}, {"type": "newday:generic:error:internal"}, None),
+        (500, {"retry-after": " "}, b"", None),
+        (502, {"retry-after": "1"}, b"", None),
+        (504, {}, b"", None),
+        (200, {"retry-after": "1"}, b"", None),
+    ],
+)
+def test_the_one_outage_rule(status, headers, body, expected):
+    assert outage(exchange(status, headers, body)) == expected
+
+
+@pytest.mark.parametrize(
+    "status,headers,body",
+    [
+        (502, {}, b""),
+        (502, {"retry-after": "1"}, b""),  # Retry-After does not make a 502 an outage
+        (500, {"retry-after": "5"}, {"type": "newday:generic:error:internal"}),
+    ],
+)
+def test_a_server_error_that_is_no_outage_is_the_targets_own_failure(status, headers, body):
+    (found,) = grade("not_a_server_error", failure(), exchange(status, headers, body))
+    assert (found.level, found.rule, found.sources) == (
+        "known",
+        "self.server-error",
+        ("target.itself",),
+    )
+    assert found.where == "paths/customer-by-id.yaml#/get" and str(status) in found.message
 
 
 def test_response_checks_are_judged_again_rule_by_rule():
-    body = json.dumps({**AMELIA.profile, "accounts": [{"accountNumber": 1}]}).encode()
-    (found,) = grade(VIEWS, "response_schema_conformance", failure(), exchange(200, JSON, body))
+    body = {**AMELIA.profile, "accounts": [{"accountNumber": 1}]}
+    (found,) = grade("response_schema_conformance", failure(), exchange(200, JSON, body))
     assert found.level == "known"
     assert (
-        grade(
-            VIEWS,
-            "response_schema_conformance",
-            failure(),
-            exchange(200, JSON, json.dumps(AMELIA.profile).encode()),
-        )
-        == []
+        grade("response_schema_conformance", failure(), exchange(200, JSON, AMELIA.profile)) == []
     )
+    # a follow-up's answer is judged the same way, under its own name
+    (found,) = grade(FOLLOW_UP_CHECK, FOLLOW_UP, exchange(200, JSON, body))
+    assert found.level == "known"
 
 
 @pytest.mark.parametrize(
     "check", ["negative_data_rejection", "positive_data_acceptance", "unsupported_method"]
 )
 def test_what_the_target_accepts_is_drift(check):
-    (found,) = grade(VIEWS, check, failure(), exchange(200, JSON))
-    assert found.level == "decision"
+    (found,) = grade(check, failure(), exchange(200, JSON))
+    assert found.level == "decision" and found.rule == check
+
+
+def test_a_failure_without_an_exchange_is_drift():
+    (found,) = grade("status_code_conformance", failure(), None)
+    assert (found.level, found.where) == ("decision", "")
 
 
 def test_requested_checks_fail_and_unknown_ones_are_drift():
-    (found,) = grade(VIEWS, "max_response_time", failure(), exchange(200, JSON))
+    (found,) = grade("max_response_time", failure(), exchange(200, JSON))
     assert found.is_failure
-    (found,) = grade(VIEWS, "use_after_free", failure(), exchange(200, JSON))
+    (found,) = grade("use_after_free", failure(), exchange(200, JSON))
     assert found.level == "decision"
 
 
 def test_ignored_auth_takes_the_operations_evidence():
-    (found,) = grade(VIEWS, "ignored_auth", failure(), exchange(200, JSON, path="/customers"))
-    assert found.level == "decision"  # the bearer transport is our reading
-    (found,) = grade(VIEWS, "ignored_auth", failure(), exchange(200, JSON))
+    (found,) = grade("ignored_auth", failure(), exchange(200, JSON, path="/customers"))
+    assert found.level == "known"
+    (found,) = grade("ignored_auth", failure(), exchange(200, JSON))
     assert found.level == "decision"
     # A contract that claims the requirement fails a target that ignores it.
     from ndt_contract.loader import Contract
@@ -225,12 +272,54 @@ def test_ignored_auth_takes_the_operations_evidence():
     assert (found.level, found.sources) == ("known", ("provider.reference",))
 
 
-def test_our_checks_carry_their_own_evidence():
+def test_our_checks_get_the_level_of_the_rules_they_name():
     from conformance.checks import Violation
 
-    raised = Violation(operation="x", title="t", message="m", level="known", rule="r", where="w")
-    (found,) = grade(VIEWS, "token_identity", raised, None)
-    assert (found.level, found.rule, found.where) == ("known", "r", "w")
+    raised = Violation(
+        operation="x", title="t", message="m", rules=("identity.token-customer",), where="w"
+    )
+    (found,) = grade("token_identity", raised, None)
+    assert (found.level, found.rule, found.where, found.sources) == (
+        "known",
+        "identity.token-customer",
+        "w",
+        ("provider.reference",),
+    )
+    assert found.message == "t: m"
+
+
+def test_a_finding_resting_on_a_reading_is_drift_at_most():
+    from conformance.checks import Violation
+
+    raised = Violation(
+        operation="x",
+        title="t",
+        message="m",
+        rules=("search.results-match-a-filter", "search.matching"),
+    )
+    (found,) = grade("search_results_match_filter", raised, None)
+    assert (found.level, found.rule) == ("decision", "search.results-match-a-filter")
+
+
+def test_waiving_a_rules_source_moves_its_level_with_no_code_change():
+    from conformance.checks import Violation
+
+    raised = Violation(
+        operation="x", title="t", message="m", rules=("conventions.api-version-asked",)
+    )
+    (found,) = grade("api_version_value", raised, None)
+    assert found.level == "standard"
+    waived = Views.of(load_contract(), {"standard.versioning"})
+    (found,) = ContractChecks(waived).grade("api_version_value", raised, None)
+    assert found.level == "decision"
+
+
+def test_a_check_naming_a_rule_the_contract_lacks_is_refused():
+    from conformance.checks import Violation
+
+    raised = Violation(operation="x", title="t", message="m", rules=("no.such-rule",))
+    with pytest.raises(UnknownRule):
+        grade("token_identity", raised, None)
 
 
 # -- drift as a patch, applied ------------------------------------------------------------
@@ -349,12 +438,12 @@ def test_a_bad_version_header_beside_a_good_query_is_no_finding():
         title="Schema-violating request accepted",
         message="Invalid component: parameter `Api-Version` in header - Invalid enum value",
     )
-    good = Exchange("get", "/customers", 200, JSON, b"{}", {"api-version": "1"})
-    assert grade(VIEWS, "negative_data_rejection", failure, good) == []
-    bad = Exchange("get", "/customers", 200, JSON, b"{}", {"api-version": "7"})
-    assert grade(VIEWS, "negative_data_rejection", failure, bad)[0].level == "decision"
-    alone = Exchange("get", "/customers", 200, JSON, b"{}")
-    assert grade(VIEWS, "negative_data_rejection", failure, alone)
+    good = exchange(200, JSON, b"{}", path="/customers", query={"api-version": "1"})
+    assert grade("negative_data_rejection", failure, good) == []
+    bad = exchange(200, JSON, b"{}", path="/customers", query={"api-version": "7"})
+    assert grade("negative_data_rejection", failure, bad)[0].level == "decision"
+    alone = exchange(200, JSON, b"{}", path="/customers")
+    assert grade("negative_data_rejection", failure, alone)
 
 
 def test_drift_findings_show_their_place_and_change():

@@ -2,11 +2,13 @@
 
 import pytest
 
-from checks.fake import AMELIA, CUSTOMERS, PRIYA, FakeTarget, context, seen
+from checks.fake import AMELIA, CUSTOMERS, OLIVER, PRIYA, FakeTarget, context, level, seen
 from conformance.checks import Violation
 from conformance.checks.search import (
     own_values,
+    search_empty_collection,
     search_metamorphic,
+    search_no_duplicates,
     search_result_fetchable,
     search_results_match_filter,
     search_self_retrieval,
@@ -37,40 +39,45 @@ def test_results_matching_their_filters_pass():
     run(search_results_match_filter, search_seen({"customerId": "x"}, [PRIYA.profile]))  # ours
 
 
-def test_a_result_matching_no_filter_is_a_contract_break():
-    assert (
-        fails(search_results_match_filter, search_seen(HARTLEY, [PRIYA.profile])).level == "known"
-    )
+def test_a_result_matching_no_filter_rests_on_our_matching_so_is_drift():
+    failure = fails(search_results_match_filter, search_seen(HARTLEY, [PRIYA.profile]))
+    assert failure.rules == ("search.results-match-a-filter", "search.matching")
+    assert level(failure) == "decision"  # the weakest of its rules: our matching reading
 
 
 def test_a_result_matching_some_filters_breaks_our_and_reading():
     filters = {"familyName": "Hartley", "givenName": "Priya"}
-    assert (
-        fails(search_results_match_filter, search_seen(filters, [AMELIA.profile])).level
-        == "decision"
-    )
+    failure = fails(search_results_match_filter, search_seen(filters, [AMELIA.profile]))
+    assert failure.rules == ("search.filters-combine", "search.matching")
+    assert level(failure) == "decision"
 
 
 def test_results_fetch_as_themselves():
     run(search_result_fetchable, search_seen(HARTLEY, [AMELIA.profile]))
 
 
-def test_a_result_that_cannot_be_fetched_is_a_contract_break():
+def test_a_result_that_cannot_be_fetched_rests_on_our_id_reading_until_the_target_shows_it():
     gone = FakeTarget(customers=[PRIYA.profile])
-    assert (
-        fails(search_result_fetchable, search_seen(HARTLEY, [AMELIA.profile]), gone).level
-        == "known"
-    )
     other = FakeTarget(wrong_fetch=True)
-    assert (
-        fails(search_result_fetchable, search_seen(HARTLEY, [AMELIA.profile]), other).level
-        == "known"
-    )
+    for target in (gone, other):
+        failure = fails(search_result_fetchable, search_seen(HARTLEY, [AMELIA.profile]), target)
+        assert failure.rule == "identity.id-is-customer-id" and level(failure) == "decision"
 
 
-def test_a_result_differing_from_its_profile_is_drift():
+def test_a_result_that_cannot_be_fetched_once_the_target_showed_its_ids_is_known():
+    ctx = context()
+    ctx.learn_id(OLIVER.customer_id, OLIVER.customer_id)  # the target's own answers
+    with pytest.raises(Violation) as caught:
+        search_result_fetchable(
+            ctx, search_seen(HARTLEY, [AMELIA.profile]), FakeTarget(customers=[PRIYA.profile])
+        )
+    assert caught.value.rule == "self.id-mapping" and level(caught.value) == "known"
+
+
+def test_a_result_differing_from_its_profile_is_the_target_disagreeing_with_itself():
     summary = {**AMELIA.profile, "givenName": "Amy"}
-    assert fails(search_result_fetchable, search_seen(HARTLEY, [summary])).level == "decision"
+    failure = fails(search_result_fetchable, search_seen(HARTLEY, [summary]))
+    assert failure.rule == "self.same-customer" and level(failure) == "known"
 
 
 def test_probes_are_bounded_per_customer():
@@ -99,10 +106,18 @@ def test_a_correct_target_finds_a_customer_by_each_own_value():
     run(search_self_retrieval, search_seen(HARTLEY, [AMELIA.profile]))
 
 
-def test_truncated_results_are_a_contract_break():
+def test_truncated_results_not_holding_the_customer_are_our_reading():
     only_one = FakeTarget(truncate=1, customers=[PRIYA.profile, AMELIA.profile])
     failure = fails(search_self_retrieval, search_seen(HARTLEY, [AMELIA.profile]), only_one)
-    assert failure.level == "known" and "postcode" in failure.message
+    assert failure.rule == "search.own-value-returns-customer" and "postcode" in failure.message
+    assert level(failure) == "decision"  # result sets may be partial
+
+
+def test_a_search_by_a_customers_own_value_coming_back_empty_is_known():
+    empty = FakeTarget(customers=[])
+    failure = fails(search_self_retrieval, search_seen(HARTLEY, [AMELIA.profile]), empty)
+    assert failure.rule == "self.own-value-found" and level(failure) == "known"
+    assert "familyName" in failure.message
 
 
 def test_results_at_the_cap_prove_nothing():
@@ -132,7 +147,28 @@ def test_each_broken_equivalence_is_drift(knob):
         search_seen(filters, results or [AMELIA.profile]),
         FakeTarget(**{knob: True}),
     )
-    assert failure.level == "decision"
+    assert failure.rule in ("search.matching", "search.filters-combine")
+    assert level(failure) == "decision"
+
+
+def test_a_result_list_holding_a_customer_twice_is_known():
+    run(search_no_duplicates, search_seen(HARTLEY, [AMELIA.profile, PRIYA.profile]))
+    run(search_no_duplicates, search_seen(HARTLEY, []))
+    run(search_no_duplicates, seen("GetCustomer", body=AMELIA.profile))
+    failure = fails(search_no_duplicates, search_seen(HARTLEY, [AMELIA.profile, AMELIA.profile]))
+    assert failure.rule == "self.no-duplicates" and level(failure) == "known"
+    assert "1 of 2" in failure.message
+
+
+def test_an_empty_search_answered_404_breaks_the_collections_guideline():
+    run(search_empty_collection, search_seen(HARTLEY, []))
+    run(search_empty_collection, seen("GetCustomer", 404, {}))
+    run(search_empty_collection, seen("SearchCustomers", 404, {}, request_body={}))  # no filter
+    failure = fails(
+        search_empty_collection,
+        seen("SearchCustomers", 404, {}, request_body={"filter": HARTLEY}),
+    )
+    assert failure.rule == "search.empty-is-200" and level(failure) == "standard"
 
 
 def test_no_results_and_other_operations_are_not_judged():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from checks.fake import FakeTarget, context, seen
+from checks.fake import FakeTarget, context, level, seen
 from conformance.checks import Violation
 from conformance.checks.verify import (
     impossible_email,
@@ -50,26 +50,24 @@ def test_reserved_false_and_real_true_pass_and_probes_run():
     assert [c for c in target.calls if c[0] == "VerifyEmail"]
 
 
-def test_a_reserved_domain_verified_is_a_contract_break():
-    assert fails(verify_reserved_domain, email("a@example.invalid", True)).level == "known"
+def test_a_reserved_domain_verified_is_our_reading():
+    failure = fails(verify_reserved_domain, email("a@example.invalid", True))
+    assert failure.rule == "verify.reserved-domains" and level(failure) == "decision"
 
 
 def test_a_target_that_verifies_reserved_probes_is_caught():
-    assert (
-        fails(
-            verify_reserved_domain, email("a@example.com", True), FakeTarget(reserved_true=True)
-        ).level
-        == "known"
+    failure = fails(
+        verify_reserved_domain, email("a@example.com", True), FakeTarget(reserved_true=True)
     )
+    assert failure.rule == "verify.reserved-domains" and level(failure) == "decision"
 
 
 def test_impossible_inputs():
-    assert (
-        impossible_email("no-at-sign")
-        and impossible_email("@x.com")
-        and impossible_email("a@localhost")
-    )
-    assert not impossible_email("a@example.com")
+    assert impossible_email("no-at-sign") and impossible_email("@x.com")
+    assert impossible_email("a@") and impossible_email("a b@example.com")
+    # RFC 5321/5322 allow a domain without a dot: not impossible.
+    assert not impossible_email("a@localhost") and not impossible_email("a@example.com")
+    assert not impossible_email(None)
     assert impossible_phone("12") and impossible_phone("not a number")
     assert not impossible_phone("07700 900123") and not impossible_phone(None)
 
@@ -77,8 +75,13 @@ def test_impossible_inputs():
 def test_impossible_input_verified_is_a_contract_break_and_false_is_fine():
     verify_impossible_input(context(), phone("12", False), FakeTarget())
     verify_impossible_input(context(), phone("07700 900123", True), FakeTarget())
-    assert fails(verify_impossible_input, phone("12", True)).level == "known"
-    assert fails(verify_impossible_input, email("no-at-sign", True)).level == "known"
+    verify_impossible_input(context(), email("a@localhost", True), FakeTarget())
+    verify_impossible_input(context(), seen("GetCustomer", body={"verified": True}), FakeTarget())
+    for failure in (
+        fails(verify_impossible_input, phone("12", True)),
+        fails(verify_impossible_input, email("no-at-sign", True)),
+    ):
+        assert failure.rule == "verify.impossible-input" and level(failure) == "known"
 
 
 def test_uk_forms():
@@ -92,4 +95,4 @@ def test_one_number_one_answer():
 
 def test_a_form_answering_differently_is_a_contract_break():
     failure = fails(verify_phone_forms, phone("07700 900123", True), FakeTarget(plus44_false=True))
-    assert failure.level == "known"
+    assert failure.rule == "verify.uk-forms" and level(failure) == "known"

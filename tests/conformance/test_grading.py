@@ -1,4 +1,5 @@
-"""Direct tests of conformance.grading: every branch of `grade`, with exact messages.
+"""Direct tests of conformance.recorder.ContractChecks: every branch of `grade`, with exact
+messages, and the one outage rule.
 
 Most branches run on the real contract's views; the Api-Version supersession branches that the
 real contract cannot show (no query parameter, no enum) run on a two-operation document.
@@ -11,24 +12,27 @@ from types import SimpleNamespace
 
 import pytest
 from checks.fake import AMELIA, VIEWS
+from ndt_contract.behaviours import UnknownRule
 from schemathesis.core.failures import Failure
 
 from conformance.checks import Violation as CheckViolation
-from conformance.grading import (
+from conformance.exchange import Exchange
+from conformance.judge import Judgement, PatchOp, Views
+from conformance.recorder import (
     ACCEPTANCE_CHECKS,
-    OUTAGE_STATUSES,
     RESPONSE_CHECKS,
-    Exchange,
+    UNAVAILABLE_TYPE,
+    ContractChecks,
     Outage,
-    grade,
     outage,
 )
-from conformance.judge import Judgement, PatchOp, Views
+from conformance.redact import body_json
 
 PROFILE = "/customers/{customerId}"
 JSON = {"content-type": "application/json", "api-version": "1.0"}
 OP_WHERE = "paths/customer-by-id.yaml#/get"
 VERSION_HEADER = "Invalid component: parameter `Api-Version` in header - Invalid enum value"
+UNAVAILABLE = json.dumps({"type": UNAVAILABLE_TYPE, "title": "t"}).encode()
 
 
 def failure(title: str = "Title", message: str = "Message") -> Failure:
@@ -36,101 +40,139 @@ def failure(title: str = "Title", message: str = "Message") -> Failure:
 
 
 def exchange(status=200, headers=None, body=b"{}", path=PROFILE, method="get", query=None):
-    return Exchange(method, path, status, headers or JSON, body, query or {})
+    return Exchange(
+        "",
+        method,
+        path,
+        status,
+        JSON if headers is None else headers,
+        body_json(body),
+        query=query or {},
+        content=body,
+    )
+
+
+def grade(views, check, failed, seen):
+    return ContractChecks(views).grade(check, failed, seen)
 
 
 # -- outage -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", sorted(OUTAGE_STATUSES))
-def test_each_outage_status_with_retry_after_is_an_outage(status):
-    assert outage(exchange(status, {"retry-after": " 30 "})) == Outage(status, "30")
+@pytest.mark.parametrize("status", [429, 503])
+@pytest.mark.parametrize("headers", [{}, {"retry-after": " 30 "}, {"retry-after": " "}])
+def test_a_429_or_a_503_is_an_outage_whatever_it_carries(status, headers):
+    retry = (headers.get("retry-after") or "").strip() or None
+    assert outage(exchange(status, headers, b"")) == Outage(status, retry)
+
+
+@pytest.mark.parametrize("headers,retry", [({}, None), ({"retry-after": "2"}, "2")])
+def test_a_500_of_the_unavailable_type_is_an_outage_with_or_without_retry_after(headers, retry):
+    assert outage(exchange(500, headers, UNAVAILABLE)) == Outage(500, retry)
 
 
 @pytest.mark.parametrize(
-    "status,headers",
+    "status,headers,body",
     [
-        (503, {}),  # no Retry-After
-        (500, {"retry-after": ""}),
-        (429, {"retry-after": "   "}),
-        (502, {"retry-after": "5"}),  # not an outage status
-        (200, {"retry-after": "5"}),
+        (500, {"retry-after": "5"}, b'{"type": "newday:generic:error:internal"}'),
+        (500, {"retry-after": "5"}, b"oops"),  # not a problem at all
+        (500, {}, b"[]"),
+        (502, {"retry-after": "5"}, b""),  # not an outage status
+        (504, {}, b""),
+        (200, {"retry-after": "5"}, b""),
     ],
 )
-def test_not_outages(status, headers):
-    assert outage(exchange(status, headers)) is None
+def test_not_outages(status, headers, body):
+    assert outage(exchange(status, headers, body)) is None
 
 
 # -- our own checks ---------------------------------------------------------------------------
 
 
-def test_a_violation_carrying_its_level_is_graded_by_it_with_everything_it_carries():
+def test_a_violation_naming_rules_is_graded_by_them_with_everything_it_carries():
     op = PatchOp("components/schemas.yaml", "remove", "/X/required/0")
     raised = SimpleNamespace(
-        level="standard",
-        rule="header/Client-Session-Id",
+        rules=("conventions.api-version-asked",),
         where="openapi.yaml#/x",
-        title="Session not echoed",
-        message="the header is missing",
-        sources=["standard.session"],
+        title="Another version",
+        message="asked 1, answered 2.0",
         proposal=[op],
     )
-    assert grade(VIEWS, "session_echo", raised, exchange()) == [
+    assert grade(VIEWS, "api_version_value", raised, exchange()) == [
         Judgement(
             "standard",
-            "header/Client-Session-Id",
+            "conventions.api-version-asked",
             "openapi.yaml#/x",
-            "Session not echoed: the header is missing",
-            ("standard.session",),
+            "Another version: asked 1, answered 2.0",
+            ("standard.versioning",),
             (op,),
         )
     ]
 
 
-def test_a_levelled_violation_without_rule_where_sources_takes_the_check_name_and_blanks():
-    raised = SimpleNamespace(level="known", title="T", message="M")
+def test_a_violation_without_where_or_proposal_takes_blanks():
+    raised = SimpleNamespace(rules=("identity.token-customer",), title="T", message="M")
     (found,) = grade(VIEWS, "token_identity", raised, None)
     assert (found.level, found.rule, found.where, found.sources, found.proposal) == (
         "known",
-        "token_identity",
+        "identity.token-customer",
         "",
-        (),
+        ("provider.reference",),
         (),
     )
     assert found.message == "T: M"
 
 
-def test_the_check_packages_violation_is_graded_by_its_own_evidence():
+def test_the_check_packages_violation_is_graded_by_the_weakest_of_its_rules():
     raised = CheckViolation(
-        operation="GetCustomer", title="t", message="m", level="decision", rule="r", where="w"
+        operation="GetCustomer",
+        title="t",
+        message="m",
+        rules=("search.results-match-a-filter", "search.matching"),
+        where="w",
     )
     (found,) = grade(VIEWS, "search_matches", raised, exchange())
-    assert (found.level, found.rule, found.where, found.message) == ("decision", "r", "w", "t: m")
+    assert (found.level, found.rule, found.where, found.message) == (
+        "decision",
+        "search.results-match-a-filter",
+        "w",
+        "t: m",
+    )
+    assert found.sources == ("provider.reference",)
+
+
+def test_a_rule_the_contract_does_not_state_is_refused():
+    raised = SimpleNamespace(rules=("no.such-rule",), title="T", message="M")
+    with pytest.raises(UnknownRule):
+        grade(VIEWS, "token_identity", raised, None)
 
 
 # -- not_a_server_error -------------------------------------------------------------------------
 
 
-def test_a_server_error_with_retry_after_is_an_outage_not_a_finding():
-    graded = grade(VIEWS, "not_a_server_error", failure(), exchange(500, {"retry-after": "2"}))
-    assert graded == Outage(500, "2")
-
-
-def test_a_server_error_without_retry_after_breaks_the_unavailable_standard():
-    (found,) = grade(VIEWS, "not_a_server_error", failure(), exchange(502, {}))
+@pytest.mark.parametrize(
+    "status,headers,body",
+    [
+        (502, {}, b""),
+        (502, {"retry-after": "2"}, b""),
+        (500, {"retry-after": "2"}, b'{"type": "about:blank"}'),
+    ],
+)
+def test_a_server_error_is_the_targets_own_failure(status, headers, body):
+    (found,) = grade(VIEWS, "not_a_server_error", failure(), exchange(status, headers, body))
     assert found == Judgement(
-        "standard",
-        "server-error",
+        "known",
+        "self.server-error",
         OP_WHERE,
-        "answered 502 without Retry-After; the standard: a dependency that cannot answer is a "
-        "500 unavailable with Retry-After, a bad request a 400",
-        ("standard.unavailable",),
+        f"answered {status}, not an outage (a 429, a 503 or a 500 {UNAVAILABLE_TYPE}): the "
+        "target failed on this request",
+        ("target.itself",),
     )
 
 
 def test_a_server_error_on_a_path_outside_the_contract_has_no_place():
     (found,) = grade(VIEWS, "not_a_server_error", failure(), exchange(500, {}, path="/nowhere"))
-    assert found.where == "" and found.rule == "server-error"
+    assert found.where == "" and found.rule == "self.server-error"
 
 
 def test_not_a_server_error_without_a_response_is_drift_like_any_check_without_one():
@@ -146,6 +188,7 @@ def test_not_a_server_error_without_a_response_is_drift_like_any_check_without_o
 def test_response_checks_on_a_conforming_response_find_nothing(check):
     body = json.dumps(AMELIA.profile).encode()
     assert grade(VIEWS, check, failure(), exchange(200, JSON, body)) == []
+    assert "response_conformance" in RESPONSE_CHECKS  # the follow-ups' own name
 
 
 @pytest.mark.parametrize("check", sorted(RESPONSE_CHECKS))
@@ -242,7 +285,11 @@ def test_supersession_applies_only_to_negative_data_rejection():
 
 
 def synthetic_views(parameters: list[dict]) -> Views:
-    document = {"paths": {"/x": {"get": {"parameters": parameters}}}}
+    document = {
+        "paths": {"/x": {"get": {"parameters": parameters}}},
+        # the one rule this branch needs: the contract states it
+        "x-behaviours": {"requests.validation": {"says": "ours", "sources": []}},
+    }
     contract = SimpleNamespace(document=document, locate=lambda pointer: ("x.yaml", pointer))
     return Views(contract, document, {})  # type: ignore[arg-type]
 

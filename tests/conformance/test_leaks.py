@@ -88,7 +88,9 @@ def test_planted_secret_and_pii_appear_in_no_output(tmp_path):
             for name, text in texts.items()
         }
         assert all(not values for values in leaked.values()), leaked
-        assert "response_schema_conformance" in result.stdout
+        # the schema break is reported, with its place in the spec
+        assert "`status` is an integer; the contract says string" in result.stdout
+        assert "components/schemas.yaml#/CustomerProfile/properties/status" in result.stdout
         # The reproduce line runs as printed, given the variable it names.
         line = next(
             line

@@ -11,13 +11,14 @@ from broken.base import ThreadedServer
 from ndt_contract import load_contract
 from schemathesis.config import SchemathesisConfig
 
-from conformance.checks.base import Seen, caller
+from conformance.checks.base import caller
 from conformance.engine import register_token_auth
+from conformance.exchange import Exchange
 
 CUSTOMER = {"customerId": "0003911000000000001"}
 
 
-class Recorder:
+class HeaderLog:
     """Answers every request with 200 `{}` and keeps the headers it was sent."""
 
     def __init__(self) -> None:
@@ -39,7 +40,7 @@ class Recorder:
 
 @pytest.fixture(scope="module")
 def target():
-    recorder = Recorder()
+    recorder = HeaderLog()
     with ThreadedServer(recorder) as server:
         yield server.url, recorder
 
@@ -50,8 +51,8 @@ def schema_for(url: str):
     return schemathesis.openapi.from_dict(load_contract().to_dict(), config=config)
 
 
-def original(headers: dict[str, str]) -> Seen:
-    return Seen("SearchCustomers", "post", "/customers/search", 200, request_headers=headers)
+def original(headers: dict[str, str]) -> Exchange:
+    return Exchange("SearchCustomers", "post", "/customers/search", 200, request_headers=headers)
 
 
 def search_case(schema):
@@ -97,3 +98,15 @@ def test_a_token_the_oracle_names_wins_over_the_provider(target):
     call("GetCustomerByAccessToken", headers={"authorization": "Bearer someone-elses"})
     (sent,) = recorder.headers
     assert sent["authorization"] == "Bearer someone-elses"
+
+
+def test_every_probe_answer_reaches_the_observer_as_an_exchange(target):
+    url, _log = target
+    schema = schema_for(url)
+    observed: list[Exchange] = []
+    answer = caller(search_case(schema), original({}), observed.append)(
+        "GetCustomer", path_parameters=CUSTOMER
+    )
+    assert observed == [answer]
+    assert (answer.operation_id, answer.status, answer.body) == ("GetCustomer", 200, {})
+    assert answer.url.startswith(url) and answer.path_parameters == CUSTOMER

@@ -246,13 +246,14 @@ def test_a_baseline_round_trip_accepts_exactly_its_findings(tmp_path):
     entry = next(e for e in data["findings"] if e["fingerprint"] == FAILURE.fingerprint)
     assert entry == {
         "fingerprint": FAILURE.fingerprint,
+        "keys": sorted(FAILURE.keys),  # one per (rule, operation)
         "title": "Response violates schema",
         "check": "response_schema_conformance",
         "rules": ["components/schemas.yaml#/AccountNumber type"],
         "evidence": "known",
         "operations": ["GET /customers/{customerId}"],
     }
-    assert read_fingerprints(path) == {FAILURE.fingerprint, DRIFT.fingerprint}
+    assert read_fingerprints(path) == FAILURE.keys | DRIFT.keys
     run = result(findings=[FAILURE])
     write_baseline(result(findings=[DRIFT]), path)
     apply_baseline(run, path)
