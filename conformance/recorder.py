@@ -204,7 +204,9 @@ class ContractChecks:
     def _drop_readings(self, rules: Iterable[str]) -> tuple[PatchOp, ...]:
         """Drift on a behaviour rule: the patch that accepts it drops the readings of ours the
         verdict rested on (the rules at decision level)."""
-        readings = [name for name in rules if self.level([name])[0] == "decision"]
+        readings = [
+            name for name in rules if name in self.rules and self.level([name])[0] == "decision"
+        ]
         return tuple(
             self.views.op_at(f"/{BEHAVIOURS}/{escape(name)}", "remove") for name in readings
         )
@@ -229,6 +231,17 @@ class ContractChecks:
             return self.views.where(operation_pointer(exchange.method, exchange.path))
         except KeyError:
             return ""
+
+
+def response_check_of(rule: str) -> str:
+    """The built-in response check a judge's rule belongs to."""
+    if rule == "status":
+        return "status_code_conformance"
+    if rule == "content-type":
+        return "content_type_conformance"
+    if rule.startswith("header/"):
+        return "response_headers_conformance"
+    return "response_schema_conformance"
 
 
 def request_digest(exchange: Exchange) -> str:
@@ -260,6 +273,7 @@ class Recorder:
     # answers that refused it (401/403); a 400 or 405 says nothing about the token.
     run_token: str | None = None
     secured: frozenset[str] = frozenset()  # labels of the operations that take a token
+    active: frozenset[str] | None = None  # the checks the run applies (None: every one)
     token_answers: list[int] = field(default_factory=lambda: [0, 0], init=False)
 
     def __post_init__(self) -> None:
@@ -331,6 +345,9 @@ class Recorder:
         """One failed check, graded and redacted: one finding per rule it breaks, merged with
         the same rule's finding from any other exchange or phase."""
         judgements = self.grading.grade(check, failure, exchange)
+        if check == FOLLOW_UP_CHECK and self.active is not None:
+            # A follow-up is judged only by the response checks the run applies.
+            judgements = [j for j in judgements if response_check_of(j.rule) in self.active]
         if not judgements:
             return False
         label = label or (exchange.label if exchange is not None else "")

@@ -203,7 +203,14 @@ def run_conformance(
         for op in contract.operations.values()
         if op.definition.get("security")
     )
-    recorder = Recorder(views, redactor, result, run_token=run_token, secured=secured)
+    recorder = Recorder(
+        views,
+        redactor,
+        result,
+        run_token=run_token,
+        secured=secured,
+        active=frozenset(checks_applied),
+    )
     context = RunContext(
         views,
         data.identities,

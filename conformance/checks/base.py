@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ndt_contract.behaviours import Rule, UnknownRule, behaviours
+from ndt_contract.behaviours import Rule, behaviours
 from schemathesis.core.failures import Failure
 
 from conformance.exchange import Exchange, exchange_from
@@ -88,20 +88,28 @@ class RunContext:
     transport: Mapping[str, Any] = field(default_factory=dict)
     rules: Mapping[str, Rule] = field(default_factory=dict)
     id_pairs: dict[str, set[str]] = field(default_factory=dict)  # customerId -> profile ids
+    # A profile's id -> who it is (customerRef, ssoId), from every answer that showed it.
+    profiles: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.rules:
             self.rules = behaviours(self.views.full)
 
-    def learn_id(self, path_id: str, body_id: str) -> tuple[set[str], list[str], list[str]]:
+    def learn_id(self, path_id: str, body_id: str) -> set[str]:
         """Record that GetCustomer for `path_id` answered a profile with `body_id`; returns the
-        ids seen for this path id, the path ids that answered their own id, and those that
-        answered another."""
+        profile ids this path id has answered with in the run."""
         with self.lock:
             self.id_pairs.setdefault(path_id, set()).add(body_id)
-            own = sorted(p for p, ids in self.id_pairs.items() if ids == {p})
-            other = sorted(p for p, ids in self.id_pairs.items() if p not in ids)
-            return set(self.id_pairs[path_id]), own, other
+            return set(self.id_pairs[path_id])
+
+    def learn_profile(self, profile: Mapping[str, Any]) -> tuple[Any, Any] | None:
+        """Remember who a profile is by its id; returns who that id was before, if known."""
+        profile_id = profile.get("id")
+        if not isinstance(profile_id, str):
+            return None
+        who = (profile.get("customerRef"), profile.get("ssoId"))
+        with self.lock:
+            return self.profiles.setdefault(profile_id, who)
 
     def ids_are_path_ids(self) -> bool:
         """The target's own answers show a profile's id is the customerId it was asked with."""
@@ -110,9 +118,8 @@ class RunContext:
 
     def rule_setting(self, rule: str, key: str) -> Any:
         """A member of one of the contract's behaviour rules (a check's data, not its code)."""
-        if rule not in self.rules:
-            raise UnknownRule(rule)
-        return self.rules[rule].settings.get(key)
+        found = self.rules.get(rule)
+        return None if found is None else found.settings.get(key)
 
     def claim_probe(self, kind: str, key: str) -> bool:
         """True once per (kind, key) while that kind's budget lasts."""

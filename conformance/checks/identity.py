@@ -16,6 +16,7 @@ from conformance.exchange import Exchange
 
 BY_TOKEN = "GetCustomerByAccessToken"
 BY_ID = "GetCustomer"
+SEARCH = "SearchCustomers"
 PROFILE_OPERATIONS = (BY_ID, BY_TOKEN)
 TOKEN_RECORD_FIELDS = frozenset({"id", "customerRef", "ssoId", "status", "accounts"})
 
@@ -185,17 +186,28 @@ def _documented(seen: Exchange, title: str, message: str, rule: str) -> Violatio
 
 @check
 def customer_id_mapping(ctx: RunContext, seen: Exchange, call: Call) -> None:
-    """GetCustomer answers by the target's own id mapping, the same for every customer, and the
-    same request twice gives the same customer."""
-    if seen.operation_id != BY_ID or seen.status != 200 or not isinstance(seen.body, dict):
+    """GetCustomer answers by the target's own id mapping: a path id never answers a customer
+    other than the one the target itself showed with that id (an alias of the same customer is
+    consistent), one path id never answers two customers, and the same request twice gives the
+    same customer."""
+    if seen.status != 200 or not isinstance(seen.body, dict):
         return
-    if seen.headers.get("nocustomerdetails"):
+    if seen.operation_id == SEARCH:
+        for result in seen.body.get("values") or []:
+            if isinstance(result, dict):
+                ctx.learn_profile(result)
+        return
+    if seen.operation_id not in PROFILE_OPERATIONS or seen.headers.get("nocustomerdetails"):
+        return
+    before = ctx.learn_profile(seen.body)
+    if seen.operation_id != BY_ID:
         return
     path_id, body_id = seen.path_parameters.get("customerId"), seen.body.get("id")
     if not isinstance(path_id, str) or not isinstance(body_id, str):
         return
-    ids, own, other = ctx.learn_id(path_id, body_id)
+    ids = ctx.learn_id(path_id, body_id)
     where = ctx.where(BY_ID)
+    who = (seen.body.get("customerRef"), seen.body.get("ssoId"))
     if len(ids) > 1:
         raise violation(
             seen,
@@ -204,14 +216,23 @@ def customer_id_mapping(ctx: RunContext, seen: Exchange, call: Call) -> None:
             "self.repeatable",
             where=where,
         )
-    if own and other:  # some ids answer their own profile, some another's
-        wrong = other[0]
+    with ctx.lock:
+        shown = ctx.profiles.get(path_id)
+    if body_id != path_id and shown is not None and shown != who:
         raise violation(
             seen,
             "GetCustomer answered another customer",
-            f"GetCustomer for {wrong} answered the profile of "
-            f"{sorted(ctx.id_pairs.get(wrong, set()))}, while {len(own)} other id(s) answered "
-            "their own: the target's own mapping does not hold for every customer",
+            f"GetCustomer for {path_id} answered the profile of {body_id}, while the target "
+            f"itself showed {path_id} as another customer (customerRef and ssoId differ)",
+            "self.id-mapping",
+            where=where,
+        )
+    if before is not None and before != who:
+        raise violation(
+            seen,
+            "GetCustomer answered another customer",
+            f"GetCustomer for {path_id} answered id {body_id} as a customer other than the one "
+            "the target showed with that id elsewhere",
             "self.id-mapping",
             where=where,
         )

@@ -61,13 +61,15 @@ def rules_level(
     """The level a finding resting on `names` holds at, and the sources behind it.
 
     `levels` are the registered sources' levels with any waived source left out, so a waived
-    standard counts for nothing here too."""
+    standard counts for nothing here too. A rule the contract does not state (a provider's own
+    document carries none of ours) rests on nothing: a decision."""
     chosen: list[Level] = []
     sources: list[str] = []
     for name in names:
         rule = rules.get(name)
         if rule is None:
-            raise UnknownRule(name)
+            chosen.append("decision")
+            continue
         chosen.append(level_of(rule.sources, levels))
         sources += [s for s in rule.sources if s in levels and s not in sources]
     return weakest(chosen), tuple(sources)

@@ -89,7 +89,7 @@ class FakeTarget:
         headers: Mapping[str, str] | None = None,
     ) -> Exchange:
         self.calls.append((operation_id, body or path_parameters or headers))
-        token = (headers or {}).get("authorization", "").removeprefix("Bearer ") or None
+        token = ((headers or {}).get("authorization") or "").removeprefix("Bearer ") or None
         if operation_id == "SearchCustomers":
             return seen(
                 operation_id, body={"values": self.search(body["filter"])}, request_body=body

@@ -5,7 +5,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from ndt_contract.behaviours import UnknownRule
 from schemathesis.checks import CHECKS
 
 from checks.fake import VIEWS
@@ -92,22 +91,28 @@ def test_a_violation_naming_no_rule_is_refused():
         violation(seen(), "T", "M")
 
 
-def test_rule_setting_reads_a_rules_data_and_refuses_an_unknown_rule():
+def test_rule_setting_reads_a_rules_data_and_nothing_of_a_rule_the_contract_lacks():
     context = RunContext(VIEWS)
     assert 429 in context.rule_setting("conventions.problem-details", "gateway-statuses")
     assert context.rule_setting("conventions.problem-details", "no-such-key") is None
-    with pytest.raises(UnknownRule):
-        context.rule_setting("no.such-rule", "x")
+    assert context.rule_setting("no.such-rule", "x") is None
 
 
-def test_learn_id_tells_own_ids_from_ids_answering_another():
+def test_learn_id_collects_the_profile_ids_each_path_id_answered():
     context = RunContext(VIEWS)
     assert not context.ids_are_path_ids()  # nothing learned yet
-    assert context.learn_id("1", "1") == ({"1"}, ["1"], [])
+    assert context.learn_id("1", "1") == {"1"}
     assert context.ids_are_path_ids()
-    assert context.learn_id("2", "3") == ({"3"}, ["1"], ["2"])
+    assert context.learn_id("2", "3") == {"3"}
     assert not context.ids_are_path_ids()
-    assert context.learn_id("1", "9") == ({"1", "9"}, [], ["2"])
+    assert context.learn_id("1", "9") == {"1", "9"}
+
+
+def test_learn_profile_remembers_who_an_id_was_first():
+    context = RunContext(VIEWS)
+    assert context.learn_profile({"customerRef": "r"}) is None  # no id: nothing to learn
+    assert context.learn_profile({"id": "1", "customerRef": "r", "ssoId": "s"}) == ("r", "s")
+    assert context.learn_profile({"id": "1", "customerRef": "x", "ssoId": "s"}) == ("r", "s")
 
 
 def test_a_probe_is_claimed_once_per_key_within_the_budget():
@@ -233,8 +238,8 @@ class FollowUp:
             operation=self.operation, path_parameters=kwargs["path_parameters"]
         )
 
-        def call(headers):
-            self.log.append(("call", dict(headers)))
+        def call(headers, **transport):
+            self.log.append(("call", {**dict(headers), **transport}))
             return fake_response(200, {"Content-Type": ["application/json"]}, b'{"values": []}')
 
         follow.call = call
@@ -287,7 +292,8 @@ def test_caller_hands_every_follow_up_answer_to_the_observer():
     log: list = []
     observed: list = []
     schema = SimpleNamespace(find_operation_by_id=lambda oid: FollowUp(log, oid))
-    answer = caller(fake_case(schema=schema), seen(), observed.append)(
+    context = RunContext(VIEWS, observe=observed.append)
+    answer = caller(fake_case(schema=schema), seen(), context)(
         "SearchCustomers", body={"filter": {"givenName": "A"}}
     )
     assert observed == [answer]
@@ -435,3 +441,16 @@ def test_no_check_writes_a_level_and_every_rule_named_is_in_the_contract():
                 assert len(node.args) > 3, (source.name, node.lineno)  # it names a rule
                 named = {a.value for a in node.args[3:] if isinstance(a, ast.Constant)}
                 assert named <= set(rules), (source.name, node.lineno, named)
+
+
+def test_a_follow_up_carries_the_runs_headers_and_transport_and_drops_a_header_given_none():
+    log: list = []
+    schema = SimpleNamespace(find_operation_by_id=lambda oid: FollowUp(log, oid))
+    context = RunContext(
+        VIEWS, headers={"X-Team": "qa", "Authorization": "Bearer run"}, transport={"verify": False}
+    )
+    original = seen(request_headers={"authorization": "Bearer original"})
+    caller(fake_case(schema=schema), original, context)(
+        "GetCustomer", path_parameters={"customerId": "9"}, headers={"authorization": None}
+    )
+    assert log[1] == ("call", {"authorization": None, "X-Team": "qa", "verify": False})

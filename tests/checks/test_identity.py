@@ -263,12 +263,41 @@ def test_a_consistent_mapping_of_another_shape_passes():
     assert not ctx.ids_are_path_ids()
 
 
-def test_one_id_answering_another_customer_while_others_answer_their_own_is_known():
+def test_an_id_answering_another_customer_than_the_target_showed_with_it_is_known():
     ctx = context()
-    mapping(ctx, AMELIA.customer_id, AMELIA.profile)
+    search = seen("SearchCustomers", body={"values": [OLIVER.profile]})
+    customer_id_mapping(ctx, search, target())  # the target shows who Oliver's id is
     with pytest.raises(Violation) as caught:
         mapping(ctx, OLIVER.customer_id, AMELIA.profile)
     assert caught.value.rule == "self.id-mapping" and level(caught.value) == "known"
+    assert OLIVER.customer_id in caught.value.message
+
+
+def test_an_alias_answering_the_same_customer_is_consistent():
+    # A provider may take another form of an id (18 digits for 19) for the same customer.
+    ctx = context()
+    mapping(ctx, AMELIA.customer_id, AMELIA.profile)
+    mapping(ctx, AMELIA.customer_id[1:], AMELIA.profile, target(customers=[]))
+
+
+def test_an_id_the_target_showed_as_someone_else_elsewhere_is_known():
+    ctx = context()
+    other = {**AMELIA.profile, "customerRef": "ZZZZZZZZZZ", "ssoId": "other"}
+    customer_id_mapping(ctx, seen("SearchCustomers", body={"values": [other]}), target())
+    with pytest.raises(Violation) as caught:
+        mapping(ctx, AMELIA.customer_id, AMELIA.profile)
+    assert caught.value.rule == "self.id-mapping"
+
+
+def test_the_mapping_ignores_refusals_token_records_and_other_operations():
+    ctx = context()
+    customer_id_mapping(ctx, seen("GetCustomer", 404, {}, customer_id="x"), target())
+    customer_id_mapping(
+        ctx, seen("GetCustomer", body=OLIVER.profile, headers=NCD, customer_id="x"), target()
+    )
+    customer_id_mapping(ctx, seen("VerifyEmail", body={"verified": True}), target())
+    customer_id_mapping(ctx, seen("GetCustomer", body={"id": 1}, customer_id="x"), target())
+    assert ctx.id_pairs == {} and ctx.profiles == {}
 
 
 def test_one_id_answering_two_customers_is_known():

@@ -12,7 +12,6 @@ from types import SimpleNamespace
 
 import pytest
 from checks.fake import AMELIA, VIEWS
-from ndt_contract.behaviours import UnknownRule
 from schemathesis.core.failures import Failure
 
 from conformance.checks import Violation as CheckViolation
@@ -141,10 +140,10 @@ def test_the_check_packages_violation_is_graded_by_the_weakest_of_its_rules():
     assert found.sources == ("provider.reference",)
 
 
-def test_a_rule_the_contract_does_not_state_is_refused():
+def test_a_rule_the_contract_does_not_state_is_drift():
     raised = SimpleNamespace(rules=("no.such-rule",), title="T", message="M")
-    with pytest.raises(UnknownRule):
-        grade(VIEWS, "token_identity", raised, None)
+    (found,) = grade(VIEWS, "token_identity", raised, None)
+    assert found.level == "decision"
 
 
 # -- not_a_server_error -------------------------------------------------------------------------
@@ -319,16 +318,17 @@ def test_whether_the_query_is_good_is_read_off_the_operation(parameters, superse
 # -- ignored_auth ---------------------------------------------------------------------------------
 
 
-def test_ignored_auth_on_the_token_operation_is_drift_the_bearer_transport_is_ours():
+def test_ignored_auth_on_the_token_operation_breaks_the_token_required_rule():
+    # The bearer transport is our reading, but answering without a valid token is not.
     (found,) = grade(
         VIEWS, "ignored_auth", failure("Auth ignored", "no token: 200"), exchange(path="/customers")
     )
     assert found == Judgement(
-        "decision",
-        "security",
+        "known",
+        "identity.token-required",
         "paths/customers.yaml#/get",
         "Auth ignored: no token: 200",
-        (),
+        ("provider.reference",),
     )
 
 

@@ -207,7 +207,7 @@ def test_a_finding_places_its_rule_and_redacts_what_the_response_taught():
     (v,) = made.violations
     assert (v.check, v.rule, v.evidence, v.where, v.sources) == (
         "ignored_auth",
-        "paths/customers.yaml#/get security",
+        "paths/customers.yaml#/get identity.token-required",
         "known",
         "paths/customers.yaml#/get",
         ("provider.reference",),

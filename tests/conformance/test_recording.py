@@ -285,3 +285,30 @@ def test_an_outage_that_passes_is_an_outage_and_a_dead_target_is_not_asked_again
 @pytest.mark.parametrize("body", [json.dumps(AMELIA.profile).encode()])
 def test_an_exchange_built_by_hand_writes_its_body_back(body):
     assert exchange(200, AMELIA.profile).raw == body
+
+
+def test_a_follow_up_is_judged_only_by_the_response_checks_the_run_applies():
+    applied = frozenset({"response_schema_conformance"})
+    rec = recorder(active=applied)
+    rec.followup(exchange(200, AMELIA.profile))  # no Api-Version header: a header rule
+    assert rec.freeze().findings == []
+    everything = recorder()
+    everything.followup(exchange(200, AMELIA.profile))
+    assert [f.rule.rsplit(" ", 1)[-1] for f in everything.freeze().findings] == [
+        "header/Api-Version"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rule", "check"),
+    [
+        ("status", "status_code_conformance"),
+        ("content-type", "content_type_conformance"),
+        ("header/Retry-After", "response_headers_conformance"),
+        ("required/id", "response_schema_conformance"),
+    ],
+)
+def test_each_judge_rule_belongs_to_one_response_check(rule, check):
+    from conformance.recorder import response_check_of
+
+    assert response_check_of(rule) == check

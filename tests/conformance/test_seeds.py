@@ -25,7 +25,10 @@ def behaviour_findings(result) -> set[tuple[str, str]]:
     [
         (
             "token_other_customer",
-            {("identity.token-customer", "known"), ("identity.no-details-when-no-account", "known")},
+            {
+                ("identity.token-customer", "known"),
+                ("identity.no-details-when-no-account", "known"),
+            },
         ),
         ("names_case_sensitive", {("search.matching", "decision")}),
     ],
@@ -47,6 +50,4 @@ def test_five_seeds_one_set_of_findings(variant, expected, tmp_path):
         )
     assert all(f == expected for f in found), found
     # A baseline written with one seed accepts the same oracle findings under another.
-    assert not [
-        f for f in later.findings if f.rule.rsplit(" ", 1)[-1] in RULES and not f.baselined
-    ]
+    assert not [f for f in later.findings if f.rule.rsplit(" ", 1)[-1] in RULES and not f.baselined]

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 from ndt_contract import load_contract
 from ndt_contract.behaviours import (
-    UnknownRule,
     behaviours,
     problems,
     rules_level,
@@ -47,9 +45,10 @@ def test_a_waived_source_counts_for_nothing():
     assert rules_level(RULES, ["either.rule"], waived)[0] == "known"
 
 
-def test_an_unknown_rule_is_an_error_never_a_silent_decision():
-    with pytest.raises(UnknownRule):
-        rules_level(RULES, ["no.such.rule"], LEVELS)
+def test_a_rule_the_contract_does_not_state_rests_on_nothing():
+    # A provider's own document carries none of our rules: every finding on them is drift.
+    assert rules_level(RULES, ["no.such.rule"], LEVELS) == ("decision", ())
+    assert rules_level(RULES, ["known.rule", "no.such.rule"], LEVELS) == ("decision", ("k",))
 
 
 def test_weakest_of_nothing_is_a_decision():
