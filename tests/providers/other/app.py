@@ -21,6 +21,7 @@ from .search import FILTERS, MATCHERS, date_part, search
 from .verify import email_exists, mobile_exists
 
 MAX_BODY = 1 << 20
+MAX_LOG = 10_000
 VERSIONS = ("1", "1.0")
 HEALTH = ("/heartbeat", "/healthcheck")
 PREFIX = "/customers"
@@ -55,6 +56,8 @@ class OtherProvider:
     def __init__(self, bug: str | None = None) -> None:
         self.bug = check_bug(bug)
         self.calls: Counter[str] = Counter()  # per id: the unstable_get bug alternates on it
+        # What was asked (bounded): tests read it to see what a run really requested.
+        self.log: list[Request] = []
         matchers = dict(MATCHERS)
         if bug == "names_case_sensitive":
             matchers["familyName"] = lambda c, v: c.family == v
@@ -65,6 +68,8 @@ class OtherProvider:
     # -- the gateway ---------------------------------------------------------------------
 
     def handle(self, request: Request) -> Reply:
+        if len(self.log) < MAX_LOG:
+            self.log.append(request)
         if request.method == "GET" and request.path in HEALTH:
             return Reply(200, b"Healthy", {"content-type": "text/plain; charset=utf-8"})
         route = self._route(request)
@@ -134,7 +139,9 @@ class OtherProvider:
         try:
             return json.loads(request.body.decode("utf-8"))
         except (ValueError, RecursionError):
-            raise Refused(errors.validation({"$": ["The JSON value could not be parsed."]})) from None
+            raise Refused(
+                errors.validation({"$": ["The JSON value could not be parsed."]})
+            ) from None
 
     # -- the operations ------------------------------------------------------------------
 
@@ -142,7 +149,10 @@ class OtherProvider:
         if self.bug == "search_always_400":
             return errors.validation({"filter": ["The filter field is required."]})
         filters = _filters(body)
-        if self.bug == "outage_on_one_name" and filters.get("familyName", "").casefold() == "okafor":
+        if (
+            self.bug == "outage_on_one_name"
+            and filters.get("familyName", "").casefold() == "okafor"
+        ):
             return errors.unavailable()
         if self.bug == "filter_ignored" and "postcode" in filters:
             filters.pop("familyName", None)
@@ -263,12 +273,18 @@ def _filters(body: Any) -> dict[str, str]:
     """The given filters, as ASP.NET's model binding reads them: unknown members ignored, null
     and blank values absent, a non-string a validation error."""
     if not isinstance(body, dict):
-        raise Refused(errors.validation({"$": ["The JSON value could not be converted to SearchRequest."]}))
+        raise Refused(
+            errors.validation({"$": ["The JSON value could not be converted to SearchRequest."]})
+        )
     raw = body.get("filter")
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise Refused(errors.validation({"$.filter": ["The JSON value could not be converted to SearchFilter."]}))
+        raise Refused(
+            errors.validation(
+                {"$.filter": ["The JSON value could not be converted to SearchFilter."]}
+            )
+        )
     filters: dict[str, str] = {}
     for name in FILTERS:
         value = raw.get(name)
@@ -276,13 +292,25 @@ def _filters(body: Any) -> dict[str, str]:
             continue
         if not isinstance(value, str):
             raise Refused(
-                errors.validation({f"$.filter.{name}": ["The JSON value could not be converted to System.String."]})
+                errors.validation(
+                    {
+                        f"$.filter.{name}": [
+                            "The JSON value could not be converted to System.String."
+                        ]
+                    }
+                )
             )
         if value.strip():
             filters[name] = value
     if "dateOfBirth" in filters and date_part(filters["dateOfBirth"]) is None:
         raise Refused(
-            errors.validation({"$.filter.dateOfBirth": ["The JSON value could not be converted to System.DateTime."]})
+            errors.validation(
+                {
+                    "$.filter.dateOfBirth": [
+                        "The JSON value could not be converted to System.DateTime."
+                    ]
+                }
+            )
         )
     if not filters:
         raise Refused(

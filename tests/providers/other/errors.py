@@ -61,7 +61,9 @@ def not_found() -> Reply:
 
 
 def unsupported_media_type() -> Reply:
-    return problem(415, "Unsupported Media Type", "https://tools.ietf.org/html/rfc9110#section-15.5.16")
+    return problem(
+        415, "Unsupported Media Type", "https://tools.ietf.org/html/rfc9110#section-15.5.16"
+    )
 
 
 def unsupported_version(asked: str) -> Reply:

@@ -60,16 +60,19 @@ MATCHERS: dict[str, Matcher] = {
     "givenName": lambda c, v: _name(c.given) == _name(v),
     "familyName": lambda c, v: _name(c.family) == _name(v),
     "postcode": lambda c, v: _postcode(c.postcode) == _postcode(v),
-    "phoneNumber": lambda c, v: bool(national_digits(v))
-    and national_digits(v) in {national_digits(n) for _, n in c.phones},
+    "phoneNumber": lambda c, v: (
+        bool(national_digits(v)) and national_digits(v) in {national_digits(n) for _, n in c.phones}
+    ),
     "dateOfBirth": lambda c, v: date_part(v) == date_part(c.born),
     "accountNumber": lambda c, v: v in c.accounts,
     "customerRef": lambda c, v: c.ref == v,
-    "customerId": lambda c, v: v in c.keys(),
+    "customerId": lambda c, v: v in c.ids(),
 }
 
 
-def search(filters: Mapping[str, str], matchers: Mapping[str, Matcher] = MATCHERS) -> list[Customer]:
+def search(
+    filters: Mapping[str, str], matchers: Mapping[str, Matcher] = MATCHERS
+) -> list[Customer]:
     """Customers matching every filter, in this service's order."""
     found = [c for c in CUSTOMERS if all(matchers[k](c, v) for k, v in filters.items())]
     return sorted(found, key=lambda c: c.sso_id)
