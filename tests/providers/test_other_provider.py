@@ -150,7 +150,7 @@ EXPECTED: dict[str, Expect] = {
 CORRECT_IS_RED = (
     "client_session_id_echoed standard.client-session-id (no echo: CommonHeaders says accept "
     "and pass on, not echo); response_schema_conformance CustomerProfile/properties/"
-    "{title,middleNames,suffix} type (null where the example shows a string: nullability "
+    "{title,salutation,middleNames,suffix} type (null where the example shows a string: nullability "
     "is undocumented); response_schema_conformance BadRequestProblem required/errors and "
     "type enum (ASP.NET API Versioning's 400 and a custom filterRequired 400: not every 400 "
     "is the validation type); token_identity token identity (the profile's id is a UUID, "
