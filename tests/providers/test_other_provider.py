@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+import yaml
 
 from conformance import ConformOptions, run_conformance
 from conformance.report.model import RunResult
@@ -253,21 +254,22 @@ def test_the_correct_provider_is_answered_and_judged():
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="the test data's customer numbers (12 characters) do not fit the 19-digit "
-    "pattern (a decision) and are never requested; only the first searchFilters entry is sent",
+    reason="green is not yet 'tested': the test data's customer numbers (12 characters) do not "
+    "fit the 19-digit id pattern (a decision) and are never requested; the examples phase sends "
+    "the first searchFilters entry only (at seed 3, 5 of the 8 are never sent)",
 )
 def test_the_test_data_is_requested():
+    data = yaml.safe_load(TESTDATA.read_text(encoding="utf-8"))
     requests = correct_run(BUG_SEED).requests
     asked = {r.path.rsplit("/", 1)[-1] for r in requests if r.method == "GET"}
     searched = []
     for r in requests:
         if r.path == "/customers/search":
-            with contextlib.suppress(ValueError):
+            with contextlib.suppress(ValueError, AttributeError):
                 searched.append(json.loads(r.body).get("filter"))
-    for number in ("CU7K2M9Q4XAB", "CU3J8N5R1YBD", "CU8D3X5K9SGJ", "CU2B6V8M4RFH"):
-        assert number in asked
-    for wanted in ({"customerRef": "Hq3vR8tLm2"}, {"familyName": "Ó Súilleabháin"}):
-        assert wanted in searched
+    never_asked = [i for i in data["customerIds"] if i not in asked]
+    never_sent = [f for f in data["searchFilters"] if f not in searched]
+    assert never_asked == [] and never_sent == [], (never_asked, never_sent)
 
 
 @pytest.mark.xfail(
