@@ -12,7 +12,7 @@ import httpx
 import pytest
 import yaml
 
-from providers.other import BUGS, ThreadedProvider, create_app
+from providers.other import BUGS, create_app
 from providers.other.app import Request
 from providers.other.data import BY_KEY, CUSTOMERS, TOKENS
 from providers.other.search import date_part, national_digits
@@ -239,10 +239,9 @@ def test_an_unknown_bug_is_refused_with_the_known_ones():
         create_app("nope")
 
 
-def test_the_server_answers_on_loopback():
-    with ThreadedProvider() as server:
-        response = httpx.get(f"{server.url}/customers/{AMARA.number}", timeout=5)
-    assert server.url.startswith("http://127.0.0.1:")
+def test_the_server_answers_on_loopback(other_provider):
+    response = httpx.get(f"{other_provider.url}/customers/{AMARA.number}", timeout=5)
+    assert other_provider.url.startswith("http://127.0.0.1:")
     assert response.status_code == 200 and response.json()["givenName"] == "Amara"
 
 
