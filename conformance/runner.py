@@ -79,15 +79,14 @@ def probe(options: ConformOptions, client: httpx.Client) -> str | None:
     return None
 
 
-def probe_base_path(
-    options: ConformOptions, client: httpx.Client, contract: Contract
-) -> str | None:
-    """Why the base path looks wrong: an operation whose contract documents neither 404 nor
-    405, asked with its own first example, answered one of them. Stopping here costs one
-    request; going on would send hundreds and propose every 404 as drift."""
+def probe_base_path(options: ConformOptions, client: httpx.Client, contract: Contract) -> str | None:
+    """Why the base path looks wrong: every operation whose contract documents neither 404 nor
+    405, asked with its own first example, answered one of them (one operation alone may be the
+    target's bug: an empty search answered 404). Stopping here costs a request or two; going on
+    would send hundreds and propose every 404 as drift."""
+    answers: list[str] = []
     for operation in contract.operations.values():
-        documented = operation.documented_statuses
-        if {404, 405} & documented or not operation.request_schema():
+        if {404, 405} & operation.documented_statuses or not operation.request_schema():
             continue
         media = operation.definition["requestBody"]["content"]["application/json"]
         examples = [e.get("value") for e in (media.get("examples") or {}).values()]
@@ -97,14 +96,15 @@ def probe_base_path(
             response = client.request(operation.method.upper(), url, json=body)
         except httpx.HTTPError:
             return None  # judged by the run itself
-        if response.status_code in (404, 405):
-            return (
-                f"wrong base path? {operation.method.upper()} {operation.path} answered "
-                f"{response.status_code}, which the contract never documents for it: check "
-                f"--base-url {without_userinfo(options.base_url)}"
-            )
+        if response.status_code not in (404, 405):
+            return None
+        answers.append(f"{operation.method.upper()} {operation.path} {response.status_code}")
+    if not answers:
         return None
-    return None
+    return (
+        f"wrong base path? {'; '.join(answers)}: the contract never documents these for them; "
+        f"check --base-url {without_userinfo(options.base_url)}"
+    )
 
 
 # -- the run -----------------------------------------------------------------------------

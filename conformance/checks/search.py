@@ -148,6 +148,18 @@ def search_result_fetchable(ctx: RunContext, seen: Exchange, call: Call) -> None
     # answers showed one, else our reading.
     mapping = "self.id-mapping" if ctx.ids_are_path_ids() else "identity.id-is-customer-id"
     body = fetched.body if isinstance(fetched.body, dict) else {}
+    if fetched.status == 200 and body and not fetched.headers.get("nocustomerdetails"):
+        who = ("customerRef", "ssoId")
+        if any(k in first and k in body and first[k] != body[k] for k in who):
+            raise violation(
+                seen,
+                "A search result fetched by its id is another customer",
+                f"GetCustomer for the result's id {first['id']} answered a customer whose "
+                "customerRef or ssoId differs from the result's (id "
+                f"{body.get('id')!r}): the target shows one id as two customers",
+                "self.id-mapping",
+                where=where,
+            )
     if fetched.status != 200 or body.get("id") != first["id"]:
         raise violation(
             seen,
@@ -200,14 +212,19 @@ def _search(call: Call, filters: Mapping[str, str]) -> Exchange:
 
 @check
 def search_self_retrieval(ctx: RunContext, seen: Exchange, call: Call) -> None:
-    """A customer a search returned is found again by each of its own values (catches results
-    cut short and filters that never match)."""
-    if seen.operation_id != SEARCH:
+    """A customer the target returned (a search's first result, or a profile GetCustomer
+    answered: the test data's customers in every run) is found again by each of its own values
+    (catches results cut short and filters that never match)."""
+    if seen.operation_id == SEARCH:
+        results = _results(seen) or []
+        customer = results[0] if results else None
+    elif seen.operation_id == "GetCustomer" and seen.status == 200:
+        no_details = seen.headers.get("nocustomerdetails")
+        customer = seen.body if isinstance(seen.body, dict) and not no_details else None
+    else:
         return
-    results = _results(seen)
-    if not results or not isinstance(results[0].get("id"), str):
+    if customer is None or not isinstance(customer.get("id"), str):
         return
-    customer = results[0]
     if not ctx.claim_probe("self", customer["id"]):
         return
     judge_own_values(ctx, customer, call)

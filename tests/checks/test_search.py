@@ -58,10 +58,16 @@ def test_results_fetch_as_themselves():
 
 def test_a_result_that_cannot_be_fetched_rests_on_our_id_reading_until_the_target_shows_it():
     gone = FakeTarget(customers=[PRIYA.profile])
+    failure = fails(search_result_fetchable, search_seen(HARTLEY, [AMELIA.profile]), gone)
+    assert failure.rule == "identity.id-is-customer-id" and level(failure) == "decision"
+
+
+def test_a_result_whose_id_fetches_another_customer_is_the_target_against_itself():
+    # Whatever the id mapping, one id shown as two customers (customerRef, ssoId) is known.
     other = FakeTarget(wrong_fetch=True)
-    for target in (gone, other):
-        failure = fails(search_result_fetchable, search_seen(HARTLEY, [AMELIA.profile]), target)
-        assert failure.rule == "identity.id-is-customer-id" and level(failure) == "decision"
+    failure = fails(search_result_fetchable, search_seen(HARTLEY, [AMELIA.profile]), other)
+    assert failure.rule == "self.id-mapping" and level(failure) == "known"
+    assert AMELIA.customer_id in failure.message
 
 
 def test_a_result_that_cannot_be_fetched_once_the_target_showed_its_ids_is_known():
