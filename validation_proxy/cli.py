@@ -29,6 +29,7 @@ from validation_proxy.settings import (
 )
 
 RECORD_EVERY_SECONDS = 5.0
+SOURCE_NOTE = "no seed: nothing was generated"
 EPILOG = """example (a frontend's dev server pointed at http://127.0.0.1:8081):
   NDT_STG_TOKEN=... ndt-customer proxy \\
       --upstream https://dapi.stg-newdaytechnology.net/customer-service \\
@@ -409,12 +410,12 @@ def _log_stream(settings: ProxySettings) -> TextIO | None:
 def write_reports(settings: ProxySettings, ledger: object, result: RunResult) -> None:
     import json
 
-    from conformance.report import render_summary, write_junit
+    from conformance.report import write_junit
     from conformance.report.terminal import wants_colour
     from validation_proxy.ledger import Ledger
 
     assert isinstance(ledger, Ledger)
-    print(render_summary(result, colour=wants_colour(sys.stdout, "auto")), flush=True)
+    print(proxy_summary(result, colour=wants_colour(sys.stdout, "auto")), flush=True)
     if settings.junit:
         settings.junit.parent.mkdir(parents=True, exist_ok=True)
         write_junit(result, settings.junit)
@@ -430,6 +431,20 @@ def write_reports(settings: ProxySettings, ledger: object, result: RunResult) ->
         settings.findings_json.write_text(
             json.dumps(ledger.snapshot(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
+
+
+def proxy_summary(result: RunResult, *, colour: bool = False) -> str:
+    """The conformance summary, its run line (seed, workers) replaced by the proxy's: the
+    "cases" of a proxy are the exchanges that passed through."""
+    from conformance.report import render_summary
+
+    lines = render_summary(result, colour=colour).splitlines()
+    return "\n".join(
+        f"exchanges judged as they passed (cases below are exchanges); {SOURCE_NOTE}"
+        if line.startswith(f"seed {result.seed} (replay")
+        else line
+        for line in lines
+    )
 
 
 def exit_code(settings: ProxySettings, result: RunResult) -> int:
