@@ -98,7 +98,7 @@ class Admin:
                         title=html.escape(f["title"]),
                         ops=html.escape(", ".join(f["operations"])),
                         count=f["count"],
-                        where=html.escape(f["where"] or f["rule"]),
+                        where=html.escape(f["rule"]),
                         message=html.escape(f["message"]),
                     )
                 )

@@ -24,6 +24,7 @@ class LiveProxy:
     url: str
     process: subprocess.Popen
     output: list[str] = field(default_factory=list)  # stdout and stderr, merged
+    drain: threading.Thread | None = None
 
     def client(self, **kwargs) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=15, **kwargs)
@@ -50,6 +51,9 @@ class LiveProxy:
             self.process.kill()
             code = self.process.wait()
         time.sleep(0.1)  # the drain thread reads the last lines
+        if self.drain is not None:
+            self.drain.join(timeout=5)
+        self.process.stdout.close()
         return code, "".join(self.output)
 
 
@@ -71,7 +75,8 @@ def start_proxy(upstream: str, *args: str, env: dict[str, str] | None = None) ->
         match = re.search(r"validation proxy on (http://127\.0\.0\.1:\d+)", line)
         if match:
             proxy = LiveProxy(match.group(1), process, lines)
-            threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
+            proxy.drain = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+            proxy.drain.start()
             return proxy
     process.kill()
     raise RuntimeError("proxy did not start:\n" + "".join(lines))
