@@ -321,7 +321,7 @@ def serve_until_stopped(
 
     assert isinstance(contract, Contract) and isinstance(credentials, Credentials)
     judge = Judge(contract, settings.waived, credentials.secrets())
-    ledger = Ledger(contract, settings.upstream, strict=settings.strict, checks=judge.checks)
+    ledger = Ledger(contract, settings.upstream, strict=settings.strict, checks=judge.applied)
     recording = (
         Recording(settings.record, contract, settings.record_limit) if settings.record else None
     )

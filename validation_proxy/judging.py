@@ -128,6 +128,8 @@ class Judge:
         self.context = RunContext(self.views)
         self.redactor = Redactor(dict(secrets), vocabulary=vocabulary_of(contract.document))
         self.checks = sorted(REGISTRY)
+        # Every check name a finding of the proxy can carry (reports list each per operation).
+        self.applied = sorted({*REGISTRY, *_TITLES, "not_a_server_error"})
 
     def judge(self, route: Route, seen: Proxied) -> Judged:
         op = route.operation

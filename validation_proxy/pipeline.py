@@ -124,7 +124,7 @@ class Pipeline:
             seen.status,
             judged.verdict,
             findings,
-            checks=self.judge.checks,
+            checks=self.judge.applied,
             request_rejected=judged.request_rejected,
         )
         if self.recording is not None and seen.status == 200:
