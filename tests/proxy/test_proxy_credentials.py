@@ -30,7 +30,7 @@ def test_a_static_bearer_is_added_only_to_requests_without_one(echo, tmp_path):
     httpx.get(proxy.url + "/customers", headers={"Authorization": "Bearer mine"})
     own = app.seen[-1]["headers"]["authorization"]
     proxy.wait_exchanges(2)
-    code, output = proxy.stop()
+    _, output = proxy.stop()
     assert added == f"Bearer {SECRET}" and own == "Bearer mine"
     findings = (tmp_path / "findings.json").read_text()
     assert "${NDT_TEST_UPSTREAM}" in findings  # reproductions name the variable

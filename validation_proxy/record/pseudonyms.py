@@ -170,9 +170,8 @@ class Pseudonyms:
             fake = self._fake(seed)
             return " ".join(word(fake) for _ in range(count))
 
-        return self._map(
-            kind, value, make, unique=False, normal=lambda v: " ".join(v.split()).casefold()
-        )
+        # Unique while Faker has names to give: two real names never merge into one group.
+        return self._map(kind, value, make, normal=lambda v: " ".join(v.split()).casefold())
 
     def courtesy(self, value: str) -> str:
         """A title, salutation or suffix: kept when it is a convention, else a neutral one."""
