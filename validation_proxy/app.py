@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from validation_proxy.admin import PREFIX, Admin
-from validation_proxy.forward import VIOLATIONS_HEADER, Forwarder
+from validation_proxy.client import UpstreamClient
+from validation_proxy.forward import (
+    PROBLEM_JSON,
+    VIOLATIONS_HEADER,
+    Forwarder,
+    problem,
+    send_bytes,
+)
 from validation_proxy.judging import Router
 from validation_proxy.pipeline import Pipeline
 from validation_proxy.settings import ProxySettings
@@ -47,12 +53,12 @@ class ProxyApp:
         pipeline: Pipeline,
         credentials: Credentials,
     ) -> None:
-        self._client: httpx.AsyncClient | None = None
+        self._client: UpstreamClient | None = None
         self.settings = settings
         self.admin = Admin(pipeline.ledger, settings.proxy_token)
         self.forward = Forwarder(settings, router, pipeline, credentials, self.client)
 
-    def client(self) -> httpx.AsyncClient:
+    def client(self) -> UpstreamClient:
         if self._client is None:
             self._client = client(self.settings)
         return self._client
@@ -65,7 +71,27 @@ class ProxyApp:
         elif scope["path"] == PREFIX or scope["path"].startswith(PREFIX + "/"):
             await self.admin(scope, receive, send)
         else:
-            await self.forward(scope, receive, send)
+            await self._last_resort(scope, receive, send)
+
+    async def _last_resort(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A fault of the proxy itself is a 502 problem, never a traceback to the client."""
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.forward(scope, receive, tracked)
+        except Exception as exc:
+            if started:
+                raise  # mid-answer: only closing the connection can tell the client
+            await send_bytes(
+                send,
+                *problem(502, "proxy", "The proxy failed", f"{type(exc).__name__} in the proxy"),
+                PROBLEM_JSON,
+            )
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

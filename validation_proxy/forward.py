@@ -18,10 +18,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
-import httpx
 from starlette.types import Message, Receive, Scope, Send
 
 from conformance.auth import TokenError
+from validation_proxy.client import UpstreamClient, UpstreamError, UpstreamResponse, UpstreamTimeout
 from validation_proxy.judging import Judged, Proxied, Router, describe
 from validation_proxy.pipeline import Passed, Pipeline
 from validation_proxy.settings import MAX_VIOLATIONS_HEADER, ProxySettings
@@ -116,7 +116,7 @@ class Forwarder:
         router: Router,
         pipeline: Pipeline,
         credentials: Credentials,
-        client: Callable[[], httpx.AsyncClient],
+        client: Callable[[], UpstreamClient],
     ) -> None:
         self.settings = settings
         self.base = settings.upstream.rstrip("/")
@@ -134,9 +134,7 @@ class Forwarder:
         method: str = scope["method"]
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         query_string: bytes = scope.get("query_string", b"")
-        target = self.base + raw_path.decode("latin-1")
-        if query_string:
-            target += "?" + query_string.decode("latin-1")
+        target = raw_path + (b"?" + query_string if query_string else b"")
         headers = [(k, v) for k, v in scope["headers"] if k.lower() not in HOP_BY_HOP]
         if self.extra:
             present = {k.lower() for k, _ in headers}
@@ -173,14 +171,13 @@ class Forwarder:
             0,
             {},
             b"",
-            target,
+            self.base + target.decode("latin-1"),
         )
         content: bytes | AsyncIterator[bytes] = head if rest is None else _chain(head, rest)
         client = self._client()
         try:
-            request = client.build_request(method, target, headers=headers, content=content)
-            response = await client.send(request, stream=True)
-        except httpx.TimeoutException as exc:
+            response = await client.request(method, target, headers, content)
+        except UpstreamTimeout as exc:
             await self._unreachable(
                 send,
                 route,
@@ -190,10 +187,10 @@ class Forwarder:
                 504,
                 "upstream-timeout",
                 "The upstream did not answer in time",
-                f"no answer within {self.settings.upstream_timeout:g} s ({type(exc).__name__})",
+                f"the upstream did not answer: {exc}",
             )
             return
-        except httpx.HTTPError as exc:
+        except UpstreamError as exc:
             await self._unreachable(
                 send,
                 route,
@@ -203,11 +200,11 @@ class Forwarder:
                 502,
                 "upstream-unreachable",
                 "The upstream is unreachable",
-                f"{type(exc).__name__} from the upstream",
+                f"the upstream is unreachable: {exc}",
             )
             return
         try:
-            if added and response.status_code == 401:
+            if added and response.status == 401:
                 self.credentials.rejected(added)
             await self._answer(send, response, route, seen, started, added)
         finally:
@@ -248,16 +245,16 @@ class Forwarder:
     async def _answer(
         self,
         send: Send,
-        response: httpx.Response,
+        response: UpstreamResponse,
         route: Any,
         seen: Proxied,
         started: float,
         added: str | None,
     ) -> None:
-        status = response.status_code
-        out = [(k, v) for k, v in response.headers.raw if k.lower() not in HOP_BY_HOP]
+        status = response.status
+        out = [(k, v) for k, v in response.headers if k.lower() not in HOP_BY_HOP]
         lower = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in out}
-        chunks = response.aiter_raw()
+        chunks = response.chunks()
         needs_verdict = route is not None and (
             self.settings.errors or self.settings.violations_header
         )
@@ -288,8 +285,12 @@ class Forwarder:
                     buffered = []
                 else:
                     buffered.append(chunk)
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+            more = not response.at_end()
+            await send({"type": "http.response.body", "body": chunk, "more_body": more})
+            if not more:
+                break
+        else:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
         judged_body = (
             None
             if too_large

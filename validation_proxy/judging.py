@@ -11,7 +11,9 @@ asks the target again meets `NoFollowUp` and stops there. Each check failure is 
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +30,7 @@ from conformance.report.model import Finding, Reproduction
 from conformance.report.model import Violation as ReportViolation
 
 PHASE = "proxy"
+RESPONSE_CACHE = 4096
 # What a response judgement is about, named as the conformance run names its checks.
 _RESPONSE_CHECK = {
     "status": "status_code_conformance",
@@ -128,6 +131,7 @@ class Judge:
         self.context = RunContext(self.views)
         self.redactor = Redactor(dict(secrets), vocabulary=vocabulary_of(contract.document))
         self.checks = sorted(REGISTRY)
+        self._responses: OrderedDict[bytes, list[Judgement]] = OrderedDict()
         # Every check name a finding of the proxy can carry (reports list each per operation).
         self.applied = sorted({*REGISTRY, *_TITLES, "not_a_server_error"})
 
@@ -137,9 +141,7 @@ class Judge:
         if outage(exchange) is not None:
             return Judged(outage=True)
         judged = Judged()
-        for judgement in judge_response(
-            self.views, op.method, op.path, seen.status, seen.headers, seen.body
-        ):
+        for judgement in self._response(op, seen):
             judged.judgements.append((_response_check(judgement), judgement))
         request = self._request_judgements(op, seen)
         if request and 200 <= seen.status < 300:
@@ -150,6 +152,35 @@ class Judge:
                 judged.judgements.append(("not_a_server_error", judgement))
         judged.judgements += self._checks(route, seen, exchange)
         return judged
+
+    def _response(self, op: Operation, seen: Proxied) -> list[Judgement]:
+        """`judge_response`, remembered for what it reads: the status, the Content-Type, which
+        headers are present (never their values) and the body. The same profile fetched again
+        (with another session id, trace id or date) is not validated twice."""
+        key = hashlib.blake2b(
+            "\n".join(
+                [
+                    op.operation_id,
+                    str(seen.status),
+                    seen.headers.get("content-type", ""),
+                    *sorted(seen.headers),
+                ]
+            ).encode("utf-8", "surrogateescape")
+            + b"\0"
+            + seen.body,
+            digest_size=20,
+        ).digest()
+        found = self._responses.get(key)
+        if found is None:
+            found = judge_response(
+                self.views, op.method, op.path, seen.status, seen.headers, seen.body
+            )
+            self._responses[key] = found
+            if len(self._responses) > RESPONSE_CACHE:
+                self._responses.popitem(last=False)
+        else:
+            self._responses.move_to_end(key)
+        return found
 
     def _request_judgements(self, op: Operation, seen: Proxied) -> list[Judgement]:
         schema = op.request_schema()

@@ -23,7 +23,7 @@ from validation_proxy.judging import Judge, Judged, Proxied, Route, describe
 from validation_proxy.ledger import OFF_CONTRACT, Ledger
 from validation_proxy.record import Recording
 
-MAX_PENDING = 10_000
+MAX_PENDING = 2_000
 CACHE_SIZE = 4096
 _VARYING = frozenset({"date", "traceid", "x-request-id", "request-id", "set-cookie"})
 _REQUEST_KEYS = ("api-version", "client-session-id", "content-type")

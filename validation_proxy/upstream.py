@@ -17,6 +17,7 @@ from ndt_contract import Contract
 
 from conformance.auth import OAuthTokenSource, token_from_env
 from conformance.options import is_production, without_userinfo
+from validation_proxy.client import UpstreamClient
 from validation_proxy.settings import ProxySettings, ProxyUsageError
 
 PROXY_TOKEN_ENV = "NDT_PROXY_UPSTREAM_TOKEN"
@@ -105,13 +106,8 @@ def static_token(env: str | None) -> str | None:
     return token_from_env(env)
 
 
-def client(settings: ProxySettings, connections: int = 256) -> httpx.AsyncClient:
-    """One pooled client for the proxy's life: the upstream deadline covers connect, each read
-    and each write; redirects pass to the caller as they came."""
-    return httpx.AsyncClient(
-        verify=tls_context(settings),
-        timeout=httpx.Timeout(settings.upstream_timeout),
-        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-        follow_redirects=False,
-        trust_env=False,
-    )
+def client(settings: ProxySettings) -> UpstreamClient:
+    """The upstream's connections for the proxy's life; the deadline covers connecting, the
+    answer's head and each chunk of its body. Redirects pass to the caller as they came."""
+    tls = tls_context(settings) if settings.upstream.lower().startswith("https:") else None
+    return UpstreamClient(settings.upstream, timeout=settings.upstream_timeout, tls=tls)
