@@ -131,7 +131,9 @@ def main() -> None:
     ours = figures["proxy, every exchange judged"]
     added_p50 = ours.p50_ms - direct.p50_ms
     added_p99 = ours.p99_ms - direct.p99_ms
-    print(f"added by the proxy: p50 {added_p50:+.2f} ms, p99 {added_p99:+.2f} ms (goal: p50 < 2 ms)")
+    print(
+        f"added by the proxy: p50 {added_p50:+.2f} ms, p99 {added_p99:+.2f} ms (goal: p50 < 2 ms)"
+    )
     if "prism proxy" in figures:
         prism_fig = figures["prism proxy"]
         ratio = ours.rps / prism_fig.rps
