@@ -101,8 +101,10 @@ def main() -> None:
 
     upstream_port = free_port()
     upstream = f"http://127.0.0.1:{upstream_port}"
+    one = argparse.Namespace(connections=1, duration=args.duration)
     with serving([python, "-m", "ndt_cli", "mock", "--port", str(upstream_port)], upstream + PATH):
         figures["direct to the mock"] = measure(wrk, upstream, FRESH, args)
+        figures["direct, 1 connection"] = measure(wrk, upstream, FRESH, one)
 
         port = free_port()
         proxy = [python, "-m", "ndt_cli", "proxy", "--upstream", upstream, "--port", str(port)]
@@ -111,6 +113,7 @@ def main() -> None:
             figures["proxy, every exchange judged"] = measure(wrk, base, FRESH, args)
             judged = httpx.get(base + "/__proxy/findings", timeout=30).json()["verdicts"]
             figures["proxy, repeated exchanges"] = measure(wrk, base, SAME, args)
+            figures["proxy, 1 connection"] = measure(wrk, base, FRESH, one)
 
         if not args.skip_prism:
             prism = ensure_prism()
@@ -122,7 +125,9 @@ def main() -> None:
                 with serving(cmd, f"http://127.0.0.1:{port}{PATH}", timeout=120):
                     figures["prism proxy"] = measure(wrk, f"http://127.0.0.1:{port}", FRESH, args)
 
-    print(f"GetCustomer through each, {args.connections} connections, {args.duration} s, wrk -t1")
+    print(
+        f"GetCustomer through each, {args.connections} connections unless said, {args.duration} s, wrk -t1"
+    )
     print(f"{'':<32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
     for name, fig in figures.items():
         print(f"{name:<32} {fig.rps:>9.0f} {fig.p50_ms:>8.2f} {fig.p99_ms:>8.2f}")
@@ -142,6 +147,11 @@ def main() -> None:
             f"{prism_fig.p50_ms - direct.p50_ms:+.2f} ms, p99 {prism_fig.p99_ms - direct.p99_ms:+.2f} ms"
         )
     print(f"throughput vs direct: {ours.rps / direct.rps:.2f}x")
+    alone, proxied = figures["direct, 1 connection"], figures["proxy, 1 connection"]
+    print(
+        f"added at 1 connection (no queueing): p50 {proxied.p50_ms - alone.p50_ms:+.2f} ms, "
+        f"p99 {proxied.p99_ms - alone.p99_ms:+.2f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -22,11 +22,12 @@ from ndt_contract import Contract, Operation
 from ndt_contract.bundle import escape
 
 from conformance.checks import REGISTRY, RunContext, Seen, Violation
+from conformance.drift import DriftReport
 from conformance.findings import join_case
 from conformance.grading import Exchange, grade, outage
 from conformance.judge import Judgement, Views, judge_instance, judge_response, operation_pointer
 from conformance.redact import Redactor, body_json, vocabulary_of
-from conformance.report.model import Finding, Reproduction
+from conformance.report.model import Finding, Reproduction, RunResult
 from conformance.report.model import Violation as ReportViolation
 
 PHASE = "proxy"
@@ -287,3 +288,21 @@ def describe(judgements: list[Judgement]) -> list[str]:
     """`[level] where rule` per judgement, failures first: what a header or log names."""
     ordered = sorted(judgements, key=lambda j: (not j.is_failure, j.where, j.rule))
     return [f"[{j.level}] {j.where} {j.rule}" for j in ordered]
+
+
+def drift_report(result: RunResult) -> DriftReport:
+    """The drift of a result as a proposed change to spec/, one entry per root cause (as a
+    conformance run writes it)."""
+    report = DriftReport()
+    for finding in result.drift:
+        for violation in finding.violations:
+            judgement = Judgement(
+                "decision",
+                violation.rule,
+                violation.where,
+                violation.message,
+                proposal=violation.proposal,
+            )
+            for operation in finding.operations:
+                report.add(judgement, operation, finding.count)
+    return report

@@ -16,8 +16,8 @@ from typing import Any
 from ndt_contract import Contract
 
 from conformance.drift import DriftReport
-from conformance.judge import Judgement
 from conformance.report.model import Finding, OperationStats, RunResult
+from validation_proxy.judging import drift_report
 
 OFF_CONTRACT = "(not in the contract)"
 SOURCE = "live traffic through the validation proxy"
@@ -155,19 +155,7 @@ class Ledger:
 
     def drift_report(self) -> DriftReport:
         """The drift so far as a proposed change to spec/, one entry per root cause."""
-        report = DriftReport()
-        for finding in self.result().drift:
-            for violation in finding.violations:
-                judgement = Judgement(
-                    "decision",
-                    violation.rule,
-                    violation.where,
-                    violation.message,
-                    proposal=violation.proposal,
-                )
-                for operation in finding.operations:
-                    report.add(judgement, operation, finding.count)
-        return report
+        return drift_report(self.result())
 
     def snapshot(self) -> dict[str, Any]:
         """The live JSON of `GET /__proxy/findings`."""
