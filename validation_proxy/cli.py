@@ -12,7 +12,7 @@ import socket
 import sys
 import threading
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from conformance.auth import parse_headers
 from conformance.options import OAuthSettings, UsageError
@@ -27,6 +27,13 @@ from validation_proxy.settings import (
     ProxyUsageError,
     check_usage,
 )
+
+if TYPE_CHECKING:  # types only: the modules behind them load when the proxy starts
+    from ndt_contract import Contract
+
+    from validation_proxy.ledger import Ledger
+    from validation_proxy.record import Recording
+    from validation_proxy.upstream import Credentials
 
 RECORD_EVERY_SECONDS = 5.0
 SOURCE_NOTE = "no seed: nothing was generated"
@@ -279,8 +286,8 @@ def run(args: argparse.Namespace) -> int:
     return serve_until_stopped(settings, contract, credentials, sock)
 
 
-def check_waivers(settings: ProxySettings, contract: object) -> None:
-    sources = getattr(contract, "evidence_sources", {}) or {}
+def check_waivers(settings: ProxySettings, contract: Contract) -> None:
+    sources = contract.evidence_sources or {}
     standards = sorted(
         n for n, s in sources.items() if isinstance(s, dict) and s.get("level") == "standard"
     )
@@ -307,19 +314,15 @@ def check_record_folder(folder: Path | None) -> None:
 
 
 def serve_until_stopped(
-    settings: ProxySettings, contract: object, credentials: object, sock: socket.socket
+    settings: ProxySettings, contract: Contract, credentials: Credentials, sock: socket.socket
 ) -> int:
-    from ndt_contract import Contract
-
     from validation_proxy.app import build_app
     from validation_proxy.judging import Judge, Router
     from validation_proxy.ledger import Ledger
     from validation_proxy.pipeline import Pipeline
     from validation_proxy.record import Recording
     from validation_proxy.server import serve
-    from validation_proxy.upstream import Credentials
 
-    assert isinstance(contract, Contract) and isinstance(credentials, Credentials)
     judge = Judge(contract, settings.waived, credentials.secrets())
     ledger = Ledger(contract, settings.upstream, strict=settings.strict, checks=judge.applied)
     recording = (
@@ -389,10 +392,7 @@ def banner(settings: ProxySettings, port: int) -> str:
     return "\n".join(lines)
 
 
-def _keep_writing(recording: object, stop: threading.Event) -> None:
-    from validation_proxy.record import Recording
-
-    assert isinstance(recording, Recording)
+def _keep_writing(recording: Recording, stop: threading.Event) -> None:
     while not stop.wait(RECORD_EVERY_SECONDS):
         if recording.dirty:
             recording.write()
@@ -407,14 +407,12 @@ def _log_stream(settings: ProxySettings) -> TextIO | None:
     return open(settings.access_log, "a", encoding="utf-8", buffering=1)
 
 
-def write_reports(settings: ProxySettings, ledger: object, result: RunResult) -> None:
+def write_reports(settings: ProxySettings, ledger: Ledger, result: RunResult) -> None:
     import json
 
     from conformance.report import write_junit
     from conformance.report.terminal import wants_colour
-    from validation_proxy.ledger import Ledger
 
-    assert isinstance(ledger, Ledger)
     print(proxy_summary(result, colour=wants_colour(sys.stdout, "auto")), flush=True)
     if settings.junit:
         settings.junit.parent.mkdir(parents=True, exist_ok=True)

@@ -30,6 +30,7 @@ from validation_proxy.upstream import Credentials
 HOP_BY_HOP = frozenset(
     {
         b"connection",
+        b"expect",  # the body is read before it is sent on: no 100 Continue upstream
         b"keep-alive",
         b"proxy-authenticate",
         b"proxy-authorization",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -59,9 +60,9 @@ class Ledger:
         label: str | None,
         status: int | None,
         verdict: str,
-        findings: list[Finding] = (),  # type: ignore[assignment]
+        findings: Sequence[Finding] = (),
         *,
-        checks: list[str] = (),  # type: ignore[assignment]
+        checks: Iterable[str] = (),
         request_rejected: bool = False,
     ) -> None:
         with self._lock:
