@@ -112,6 +112,10 @@ class Pseudonyms:
         table[key] = candidate
         return candidate
 
+    def known(self, kind: str, value: str) -> str | None:
+        """The pseudonym `value` already has, without making one (tables stay bounded)."""
+        return self._tables.get(kind, {}).get(value)
+
     def _fake(self, seed: int) -> Faker:
         self._faker.seed_instance(seed)
         return self._faker
@@ -201,13 +205,11 @@ class Pseudonyms:
             else:
                 prefix, size = DRAMA_LANDLINES[seed % len(DRAMA_LANDLINES)]
             suffix = str((seed // 16) % size).zfill(len(str(size - 1)))
-            national = prefix + suffix
-            if international:
-                return "+44 " + national[1:]
-            return national
+            return prefix + suffix
 
         # The drama mobile range holds a thousand numbers: past that, numbers are shared.
-        return self._map("phone", key, make, unique=len(self._taken.get("phone", ())) < 900)
+        national = self._map("phone", key, make, unique=len(self._taken.get("phone", ())) < 900)
+        return "+44 " + national[1:] if international else national  # as the caller wrote it
 
     def postcode(self, value: str) -> str:
         def make(seed: int) -> str:

@@ -90,12 +90,14 @@ class Recording:
         if not isinstance(profile.get("id"), str):
             return None
         with self._lock:
+            if len(self._profiles) >= self.limit:  # past the limit, only known customers
+                known = self.pseudonyms.known("customerId", profile["id"])
+                if known is None or known not in self._profiles:
+                    self.over_limit += 1
+                    return None
             fake = anonymise_profile(profile, self.pseudonyms)
             if not self._validator.is_valid(fake):
                 self.refused += 1
-                return None
-            if fake["id"] not in self._profiles and len(self._profiles) >= self.limit:
-                self.over_limit += 1
                 return None
             if self._profiles.get(fake["id"]) != fake:
                 self._profiles[fake["id"]] = fake
