@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import signal
 import socket
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -21,6 +22,8 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from validation_proxy.forward import PROBLEM_JSON, problem
+
+SWITCH_INTERVAL = 0.0002
 
 
 class BoundedProtocol(HttpToolsProtocol):
@@ -129,6 +132,10 @@ def serve(
     duration: float | None,
 ) -> None:
     """Serve until a signal, or for `duration` seconds."""
+    # The judging thread holds the GIL while it works; each socket write of the event loop
+    # lets it go, and taking it back waits for the switch interval (5 ms by default): a
+    # short one keeps the judge from adding its work to every answer's latency.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     BoundedProtocol.read_timeout = read_timeout
     BoundedProtocol.max_header_bytes = max_header_bytes
     config = uvicorn.Config(
