@@ -342,10 +342,7 @@ class Forwarder:
                 f"the upstream answered {status}, which breaks {rules[0]}"
                 + (f" and {len(rules) - 1} more rule(s)" if len(rules) > 1 else ""),
                 upstreamStatus=status,
-                violations=[
-                    {"evidence": j.level, "where": j.where, "rule": j.rule, "message": j.message}
-                    for j in failures[:50]
-                ],
+                violations=judged.shown[:50] if judged else [],
             )
             extra = (
                 [(VIOLATIONS_HEADER.encode(), violations_header(rules).encode("latin-1"))]

@@ -108,6 +108,7 @@ class Judged:
     judgements: list[tuple[str, Judgement]] = field(default_factory=list)  # (check, judgement)
     outage: bool = False
     request_rejected: bool = False  # the contract rejects the request (the upstream did too)
+    shown: list[dict[str, str]] = field(default_factory=list)  # failures, redacted, for a 502
 
     @property
     def failures(self) -> list[Judgement]:

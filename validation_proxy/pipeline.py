@@ -15,7 +15,7 @@ import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TextIO
 
 from conformance.redact import body_json
@@ -114,8 +114,14 @@ class Pipeline:
             self.ledger.record(route.label, seen.status, "too large")
             self._line(passed, "too large to judge")
             return None
-        judged = self._judge(route, seen)
+        judged = replace(self._judge(route, seen), shown=[])  # the cached one stays as it was
         findings = self.judge.findings(route, seen, judged)
+        judged.shown = [
+            {"evidence": v.evidence, "where": v.where, "rule": v.rule, "message": v.message}
+            for f in findings
+            if f.evidence != "decision"
+            for v in f.violations
+        ]
         for finding in findings:
             if self.ledger.is_new(finding):
                 finding.reproduction = self.judge.reproduction(seen)
