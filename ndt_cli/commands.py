@@ -40,6 +40,12 @@ def _fixtures() -> CommandModule:
     return cli
 
 
+def _proxy() -> CommandModule:
+    from validation_proxy import cli
+
+    return cli
+
+
 def _lint() -> CommandModule:
     from ndt_contract import lint_cli
 
@@ -102,6 +108,23 @@ SUBCOMMANDS: dict[str, Subcommand] = {
             "ndt-customer conform --base-url https://dapi.stg-newdaytechnology.net/customer-service "
             "--cert client.pem --key client.key --token-env NDT_STG_TOKEN --testdata staging.yaml "
             "--drift-report reports/drift.json --junit reports/conformance.xml",
+        ),
+        Subcommand(
+            "proxy",
+            "forward traffic to an upstream and judge every exchange against the contract",
+            _proxy,
+            (
+                (0, "stopped, no failures (or --fail-on never)"),
+                (1, "contract or standard failures seen (or drift with --fail-on drift)"),
+                (2, "usage error, refused upstream (production) or the port is taken"),
+                (
+                    3,
+                    "inconclusive: nothing passed through, outages past the threshold, or the "
+                    "upstream credentials were refused",
+                ),
+            ),
+            "ndt-customer proxy --upstream https://dapi.stg-newdaytechnology.net/customer-service "
+            "--cert client.pem --key client.key --junit reports/proxy.xml --fail-on failures",
         ),
         Subcommand(
             "fixtures",
