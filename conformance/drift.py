@@ -18,6 +18,7 @@ import jsonpatch
 import yaml
 
 from conformance.judge import Judgement, PatchOp
+from conformance.report.model import RunResult
 
 FORMAT = "ndt-customer/drift-patch/1"
 _INDEXED = re.compile(r"^(?P<list>.*)/(?P<index>[0-9]+)$")
@@ -126,3 +127,21 @@ def apply_patch(spec_dir: Path, patch: Mapping[str, Any]) -> list[Path]:
         path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
         changed.append(path)
     return changed
+
+
+def drift_of(result: RunResult) -> DriftReport:
+    """A result's drift as a proposed change to spec/, one entry per root cause: what a
+    conformance run and the validation proxy both write."""
+    report = DriftReport()
+    for finding in result.drift:
+        for violation in finding.violations:
+            judgement = Judgement(
+                "decision",
+                violation.rule,
+                violation.where,
+                violation.message,
+                proposal=violation.proposal,
+            )
+            for operation in finding.operations:
+                report.add(judgement, operation, finding.count)
+    return report

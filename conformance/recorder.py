@@ -16,7 +16,7 @@ import hashlib
 import re
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ndt_contract.behaviours import BEHAVIOURS, Rule, behaviours, rules_level
@@ -406,6 +406,26 @@ class Recorder:
             into.statuses.append(status)
         if into.reproduction is None:
             into.reproduction = reproduction
+
+    def add(self, finding: Finding) -> None:
+        """A finding judged elsewhere (the validation proxy's judge), merged by rule like any."""
+        with self._lock:
+            status = finding.statuses[0] if finding.statuses else None
+            for violation in finding.violations:
+                for label in finding.operations or [""]:
+                    self._merge(violation, label, status, finding.reproduction, finding.phase)
+
+    def findings(self) -> list[Finding]:
+        """The findings so far, each a copy (readers never see one change under them)."""
+        with self._lock:
+            return [
+                replace(f, operations=sorted(f.operations), statuses=list(f.statuses))
+                for f in self._findings.values()
+            ]
+
+    def known(self, rule: str) -> bool:
+        with self._lock:
+            return rule in self._findings
 
     def error(self, message: str, *, fatal: bool = False) -> None:
         with self._lock:

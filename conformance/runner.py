@@ -19,7 +19,7 @@ from ndt_contract import Contract, load_contract
 
 from conformance.auth import OAuthTokenSource, TokenError
 from conformance.checks import RunContext, registered
-from conformance.drift import DriftReport
+from conformance.drift import drift_of
 from conformance.engine import (
     ProgressCallback,
     active_checks,
@@ -31,7 +31,7 @@ from conformance.engine import (
     run_engine,
 )
 from conformance.exchange import Exchange
-from conformance.judge import Judgement, Views
+from conformance.judge import Views
 from conformance.options import ConformOptions, validate, without_userinfo
 from conformance.probes import reask_outages, run_probes
 from conformance.recorder import Recorder
@@ -79,7 +79,9 @@ def probe(options: ConformOptions, client: httpx.Client) -> str | None:
     return None
 
 
-def probe_base_path(options: ConformOptions, client: httpx.Client, contract: Contract) -> str | None:
+def probe_base_path(
+    options: ConformOptions, client: httpx.Client, contract: Contract
+) -> str | None:
     """Why the base path looks wrong: every operation whose contract documents neither 404 nor
     405, asked with its own first example, answered one of them (one operation alone may be the
     target's bug: an empty search answered 404). Stopping here costs a request or two; going on
@@ -263,7 +265,7 @@ def run_conformance(
     recorder.freeze()
     result.elapsed = time.perf_counter() - started
     if options.drift_report:
-        drift_report(result).write(options.drift_report)
+        drift_of(result).write(options.drift_report)
     if token_source is not None:
         result.notes.append(f"OAuth2: {token_source.fetches} token(s) fetched")
     if options.baseline:
@@ -336,20 +338,3 @@ def judge_coverage(result: RunResult, contract: Contract, phases: tuple[str, ...
                 f"{label} never answered a documented success ({', '.join(map(str, documented))}); "
                 f"answers: {seen}"
             )
-
-
-def drift_report(result: RunResult) -> DriftReport:
-    """The run's drift as a proposed change to spec/, one entry per root cause."""
-    report = DriftReport()
-    for finding in result.drift:
-        for violation in finding.violations:
-            judgement = Judgement(
-                "decision",
-                violation.rule,
-                violation.where,
-                violation.message,
-                proposal=violation.proposal,
-            )
-            for operation in finding.operations:
-                report.add(judgement, operation, finding.count)
-    return report

@@ -324,7 +324,13 @@ def serve_until_stopped(
     from validation_proxy.server import serve
 
     judge = Judge(contract, settings.waived, credentials.secrets())
-    ledger = Ledger(contract, settings.upstream, strict=settings.strict, checks=judge.applied)
+    ledger = Ledger(
+        contract,
+        settings.upstream,
+        strict=settings.strict,
+        checks=judge.applied,
+        recorder=judge.recorder,
+    )
     recording = (
         Recording(settings.record, contract, settings.record_limit) if settings.record else None
     )

@@ -6,7 +6,9 @@ request against the full reading's request schema (the provider documents no val
 request the contract rejects is drift at most, and only when the upstream accepted it), and
 the behaviour checks of `conformance.checks.REGISTRY` that need no second request: a check that
 asks the target again meets `NoFollowUp` and stops there. Each check failure is graded by
-`conformance.grading.grade`, and the judgements become redacted `Finding`s as in a run.
+the run's grader (`conformance.recorder.ContractChecks`: levels computed from the rules a
+check names), and the judgements become redacted `Finding`s, one per rule, that the run's one
+recorder merges as it merges a conformance run's.
 """
 
 from __future__ import annotations
@@ -21,24 +23,16 @@ from typing import Any
 from ndt_contract import Contract, Operation
 from ndt_contract.bundle import escape
 
-from conformance.checks import REGISTRY, RunContext, Seen, Violation
-from conformance.drift import DriftReport
-from conformance.findings import join_case
-from conformance.grading import Exchange, grade, outage
+from conformance.checks import REGISTRY, RunContext, Violation
+from conformance.exchange import Exchange
 from conformance.judge import Judgement, Views, judge_instance, judge_response, operation_pointer
+from conformance.recorder import Recorder, outage, response_check_of
 from conformance.redact import Redactor, body_json, vocabulary_of
 from conformance.report.model import Finding, Reproduction, RunResult
 from conformance.report.model import Violation as ReportViolation
 
 PHASE = "proxy"
 RESPONSE_CACHE = 4096
-# What a response judgement is about, named as the conformance run names its checks.
-_RESPONSE_CHECK = {
-    "status": "status_code_conformance",
-    "content-type": "content_type_conformance",
-    "body": "response_schema_conformance",
-    "json": "response_schema_conformance",
-}
 _TITLES = {
     "status_code_conformance": "Undocumented status code",
     "content_type_conformance": "Undocumented Content-Type",
@@ -52,7 +46,7 @@ class NoFollowUp(Exception):
     """A check asked the target again: the proxy only judges what passed through."""
 
 
-def no_follow_up(operation_id: str, **_: Any) -> Seen:
+def no_follow_up(operation_id: str, **_: Any) -> Exchange:
     raise NoFollowUp(operation_id)
 
 
@@ -132,6 +126,8 @@ class Judge:
         self.views = Views.of(contract, waived)
         self.context = RunContext(self.views)
         self.redactor = Redactor(dict(secrets), vocabulary=vocabulary_of(contract.document))
+        self.recorder = Recorder(self.views, self.redactor, RunResult("", 0))
+        self.grading = self.recorder.grading
         self.checks = sorted(REGISTRY)
         self._responses: OrderedDict[bytes, list[Judgement]] = OrderedDict()
         # Every check name a finding of the proxy can carry (reports list each per operation).
@@ -139,7 +135,21 @@ class Judge:
 
     def judge(self, route: Route, seen: Proxied) -> Judged:
         op = route.operation
-        exchange = Exchange(op.method, op.path, seen.status, seen.headers, seen.body, seen.query)
+        exchange = Exchange(
+            operation_id=op.operation_id,
+            method=op.method,
+            path=op.path,
+            status=seen.status,
+            headers=seen.headers,
+            body=body_json(seen.body),
+            request_headers=seen.request_headers,
+            request_body=body_json(seen.request_body),
+            path_parameters=route.path_parameters,
+            query=seen.query,
+            content=seen.body,
+            url=seen.upstream_url,
+            request_content=seen.request_body,
+        )
         if outage(exchange) is not None:
             return Judged(outage=True)
         judged = Judged()
@@ -150,9 +160,10 @@ class Judge:
             judged.judgements += [("request_conformance", j) for j in request]
         judged.request_rejected = bool(request) and not 200 <= seen.status < 300
         if seen.status == 500:  # 502-504 are the gateway's: only the API's own 500 is judged
-            for judgement in _graded(grade(self.views, "not_a_server_error", None, exchange)):
+            failure = _ServerError()
+            for judgement in self.grading.grade("not_a_server_error", failure, exchange):
                 judged.judgements.append(("not_a_server_error", judgement))
-        judged.judgements += self._checks(route, seen, exchange)
+        judged.judgements += self._checks(exchange)
         return judged
 
     def _response(self, op: Operation, seen: Proxied) -> list[Judgement]:
@@ -207,36 +218,22 @@ class Judge:
             for j in found
         ]
 
-    def _checks(
-        self, route: Route, seen: Proxied, exchange: Exchange
-    ) -> list[tuple[str, Judgement]]:
-        view = Seen(
-            operation_id=route.operation.operation_id,
-            method=route.operation.method,
-            path=route.operation.path,
-            status=seen.status,
-            headers=seen.headers,
-            body=body_json(seen.body),
-            request_headers=seen.request_headers,
-            request_body=body_json(seen.request_body),
-            path_parameters=route.path_parameters,
-            query=seen.query,
-        )
+    def _checks(self, exchange: Exchange) -> list[tuple[str, Judgement]]:
         found: list[tuple[str, Judgement]] = []
         for name in self.checks:
             try:
-                REGISTRY[name].function(self.context, view, no_follow_up)
+                REGISTRY[name].function(self.context, exchange, no_follow_up)
             except NoFollowUp:
                 continue
             except Violation as failure:
-                found += [(name, j) for j in _graded(grade(self.views, name, failure, exchange))]
+                found += [(name, j) for j in self.grading.grade(name, failure, exchange)]
         return found
 
     # -- findings, as a conformance run reports them ------------------------------------
 
     def findings(self, route: Route, seen: Proxied, judged: Judged) -> list[Finding]:
-        """The judged exchange as redacted findings: failures apart from drift."""
-        raw = [
+        """The judged exchange as redacted findings, one per rule it breaks."""
+        return [
             Finding(
                 violations=(
                     ReportViolation(
@@ -256,7 +253,6 @@ class Judge:
             )
             for check, j in judged.judgements
         ]
-        return join_case(raw)
 
     def reproduction(self, seen: Proxied) -> Reproduction:
         """A redacted curl that replays the request against the upstream, as printed."""
@@ -275,35 +271,16 @@ class Judge:
         self.redactor.secrets.setdefault(value, env)
 
 
-def _graded(graded: Any) -> list[Judgement]:
-    return list(graded) if isinstance(graded, list) else []
+class _ServerError:
+    title = "Server error"
+    message = "the API answered 500"
 
 
 def _response_check(judgement: Judgement) -> str:
-    if judgement.rule.startswith("header/"):
-        return "response_headers_conformance"
-    return _RESPONSE_CHECK.get(judgement.rule, "response_schema_conformance")
+    return response_check_of(judgement.rule)
 
 
 def describe(judgements: list[Judgement]) -> list[str]:
     """`[level] where rule` per judgement, failures first: what a header or log names."""
     ordered = sorted(judgements, key=lambda j: (not j.is_failure, j.where, j.rule))
     return [f"[{j.level}] {j.where} {j.rule}" for j in ordered]
-
-
-def drift_report(result: RunResult) -> DriftReport:
-    """The drift of a result as a proposed change to spec/, one entry per root cause (as a
-    conformance run writes it)."""
-    report = DriftReport()
-    for finding in result.drift:
-        for violation in finding.violations:
-            judgement = Judgement(
-                "decision",
-                violation.rule,
-                violation.where,
-                violation.message,
-                proposal=violation.proposal,
-            )
-            for operation in finding.operations:
-                report.add(judgement, operation, finding.count)
-    return report

@@ -11,21 +11,31 @@ import copy
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from typing import Any
 
 from ndt_contract import Contract
 
-from conformance.drift import DriftReport
+from conformance.drift import DriftReport, drift_of
+from conformance.recorder import Recorder
 from conformance.report.model import Finding, OperationStats, RunResult
-from validation_proxy.judging import drift_report
 
 OFF_CONTRACT = "(not in the contract)"
 SOURCE = "live traffic through the validation proxy"
 
 
 class Ledger:
-    def __init__(self, contract: Contract, upstream: str, *, strict: bool, checks: list[str]):
+    """The proxy's counts around the run's one recorder, which merges its findings by rule as
+    it does a conformance run's."""
+
+    def __init__(
+        self,
+        contract: Contract,
+        upstream: str,
+        *,
+        strict: bool,
+        checks: list[str],
+        recorder: Recorder,
+    ):
         self._lock = threading.Lock()
         self.started = time.time()
         self._clock = time.perf_counter()
@@ -40,7 +50,7 @@ class Ledger:
             )
             for op in contract.operations.values()
         }
-        self._findings: dict[tuple[str, ...], Finding] = {}
+        self.recorder = recorder
         self.exchanges = 0
         self.off_contract = 0
         self.too_large = 0
@@ -52,8 +62,7 @@ class Ledger:
     # -- writing (the judging thread) ------------------------------------------------------
 
     def is_new(self, finding: Finding) -> bool:
-        with self._lock:
-            return finding.signature not in self._findings
+        return not any(self.recorder.known(rule) for rule in finding.signature)
 
     def record(
         self,
@@ -90,7 +99,7 @@ class Ledger:
             op.checks_run.update(checks)
             self.requests_rejected += request_rejected
             for finding in findings:
-                self._merge(finding)
+                self.recorder.add(finding)
 
     def skipped(self, label: str | None) -> None:
         """An exchange the judge could not take in time (a backlog): counted, never silent."""
@@ -98,23 +107,6 @@ class Ledger:
             self.backlog += 1
             self.exchanges += 1
             self.verdicts["not judged"] = self.verdicts.get("not judged", 0) + 1
-
-    def _merge(self, finding: Finding) -> None:
-        into = self._findings.get(finding.signature)
-        if into is None:
-            self._findings[finding.signature] = replace(
-                finding, operations=list(finding.operations), statuses=list(finding.statuses)
-            )
-            return
-        into.count += finding.count
-        for op in finding.operations:
-            if op not in into.operations:
-                into.operations.append(op)
-        for status in finding.statuses:
-            if status not in into.statuses:
-                into.statuses.append(status)
-        if into.reproduction is None:
-            into.reproduction = finding.reproduction
 
     # -- reading -------------------------------------------------------------------------
 
@@ -125,7 +117,7 @@ class Ledger:
                 self.upstream,
                 0,
                 operations=copy.deepcopy(self.operations),
-                findings=copy.deepcopy(list(self._findings.values())),
+                findings=self.recorder.findings(),
                 elapsed=time.perf_counter() - self._clock,
                 testdata_source=SOURCE,
                 phases=("proxy",),
@@ -156,7 +148,7 @@ class Ledger:
 
     def drift_report(self) -> DriftReport:
         """The drift so far as a proposed change to spec/, one entry per root cause."""
-        return drift_report(self.result())
+        return drift_of(self.result())
 
     def snapshot(self) -> dict[str, Any]:
         """The live JSON of `GET /__proxy/findings`."""
