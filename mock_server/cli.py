@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from ndt_contract import ContractError
 from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED, PERSONAS, DatasetError
+from ndt_fixtures.dataio import DEFAULT_MAX_FILE_BYTES
 
 from mock_server.admin import is_loopback
 from mock_server.faults import LatencyRange
@@ -137,6 +138,24 @@ def _origin(text: str) -> str:
     return origin
 
 
+SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def byte_size(text: str) -> int:
+    """`500M`, `2G`, `1048576`: a size in bytes (K, M, G and T are powers of 1024)."""
+    spoken = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = spoken[-1] if spoken and spoken[-1] in "KMGT" else ""
+    digits = spoken[: len(spoken) - len(unit)]
+    if not digits or not digits.isascii() or not digits.isdigit() or len(digits) > 15:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size: a whole number of bytes, or with K, M, G or T (e.g. 2G)"
+        )
+    size = int(digits) * SIZE_UNITS[unit]
+    if size < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: a size of at least 1 byte is needed")
+    return size
+
+
 def _folder(text: str) -> Path:
     path = Path(text)
     if path.is_file():
@@ -167,6 +186,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--dataset", type=_folder, help="a dataset folder from `ndt-customer fixtures`"
+    )
+    parser.add_argument(
+        "--dataset-max-bytes",
+        type=byte_size,
+        default=DEFAULT_MAX_FILE_BYTES,
+        metavar="SIZE",
+        help="refuse a --dataset file larger than this before reading it (default 16G; "
+        "K, M, G, T accepted)",
     )
     parser.add_argument("--workers", type=_whole(1), default=1, help="worker processes")
     parser.add_argument("--latency", type=_latency, help="added latency, MS or MIN-MAX")
@@ -245,6 +272,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         admin_token=args.admin_token,
         access_log=args.access_log,
         read_timeout=args.read_timeout,
+        max_dataset_bytes=args.dataset_max_bytes,
     )
 
 

@@ -27,6 +27,7 @@ MAX_DELAY_MS = 60_000
 KNOWN_PREFERENCES = ("code", "example", "delay")
 _NAME = re.compile(r"[A-Za-z-]+")  # fullmatch on one token: linear
 MAX_DIGITS = 9  # any status or delay fits; longer is out of range before int() reads it
+TOO_LONG = 1_000_000_000  # what a number of more than MAX_DIGITS digits reads as
 SHOWN_CHARS = 40  # how much of a bad value a problem repeats
 
 
@@ -108,7 +109,7 @@ def whole_number(text: str) -> int | None:
     if not text or not text.isascii() or not text.isdigit():
         return None
     if len(text) > MAX_DIGITS:
-        return 10**MAX_DIGITS
+        return TOO_LONG
     return int(text)
 
 
