@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ndt_contract import ContractError
-from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED, PERSONAS, DatasetError
+from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED, DatasetError
 from ndt_fixtures.dataio import DEFAULT_MAX_FILE_BYTES
 
 from mock_server.admin import is_loopback
@@ -30,6 +30,7 @@ from mock_server.settings import Settings
 
 if TYPE_CHECKING:  # the app's modules are imported when an app is built, not for --help
     from mock_server.app import MockApp
+    from mock_server.dataset_personas import PersonaSet
 
 SETTINGS_ENV = "NDT_MOCK_SETTINGS"  # how worker processes receive the parent's settings
 FAILURE_ENV = "NDT_MOCK_FAILURE"  # where a worker that cannot start leaves its reason
@@ -37,6 +38,7 @@ FAILURE_ENV = "NDT_MOCK_FAILURE"  # where a worker that cannot start leaves its 
 # is a folder from `ndt-customer fixtures` (up to 10,000,000).
 MAX_CUSTOMERS = 1_000_000
 WORKER_STARTUP_SECONDS = 120
+BANNER_PERSONAS = 4  # the rest are one admin call away
 
 
 def package_version() -> str:
@@ -288,17 +290,25 @@ def build_app(settings: Settings) -> MockApp:
     return create_app(contract, load_dataset(settings, contract), settings)
 
 
-def check_dataset(settings: Settings) -> int:
-    """Read and check the whole dataset once (the parent, before forking workers)."""
+def check_dataset(settings: Settings) -> PersonaSet:
+    """Read and check the whole dataset once (the parent, before forking workers); its
+    personas, for the banner."""
     from ndt_contract import load_contract
 
+    from mock_server.dataset_personas import dataset_personas
     from mock_server.spec_check import check_openapi
-    from mock_server.state import check_dataset as check
-    from mock_server.state import load_dataset
+    from mock_server.state import load_dataset, open_base
 
     contract = load_contract(settings.spec)
     check_openapi(contract)
-    return check(load_dataset(settings, contract))
+    dataset = load_dataset(settings, contract)
+    return dataset_personas(dataset.manifest, open_base(dataset))  # the base is the check
+
+
+def app_personas(app: MockApp) -> PersonaSet:
+    from mock_server.dataset_personas import dataset_personas
+
+    return dataset_personas(app.state.dataset.manifest, app.state.store.base)
 
 
 def _settings_to_env(settings: Settings) -> str:
@@ -365,7 +375,7 @@ def admin_mode(settings: Settings) -> str:
     return mode
 
 
-def banner(settings: Settings, port: int) -> str:
+def banner(settings: Settings, port: int, personas: PersonaSet) -> str:
     base = f"http://{settings.host}:{port}"
     if settings.dataset is not None:
         dataset = str(settings.dataset)
@@ -383,10 +393,10 @@ def banner(settings: Settings, port: int) -> str:
         f"CORS origins: {', '.join(settings.cors_origins)}",
         f"admin API: {admin_mode(settings)}",
     ]
-    if settings.admin_enabled:
-        lines.append("personas (all at /__admin/personas):")
-        for persona in PERSONAS[:4]:
-            lines.append(f"  {persona.key:<22} GET {base}/customers/{persona.customer_id}")
+    where = ", all at /__admin/personas" if settings.admin_enabled and personas.personas else ""
+    lines.append(f"personas: {personas.summary()}{where}")
+    for persona in personas.personas[:BANNER_PERSONAS]:
+        lines.append(f"  {persona.key:<22} GET {base}/customers/{persona.customer_id}")
     lines.append("force an outcome with `Prefer: code=404`, `example=NAME`, `delay=MS`")
     return "\n".join(lines)
 
@@ -409,9 +419,10 @@ def run(args: argparse.Namespace) -> int:
     options = uvicorn_options(settings.read_timeout, settings.max_header_bytes)
     try:
         if settings.workers > 1 or args.reload:
-            check_dataset(settings)  # a bad dataset is one line here, not a crash loop
+            personas = check_dataset(settings)  # a bad dataset is one line here, not a loop
         else:
             app = build_app(settings)
+            personas = app_personas(app)
     except START_ERRORS as exc:
         return _fail(start_failure(exc))
     try:
@@ -419,7 +430,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}")
     port = sock.getsockname()[1]
-    print(banner(replace(settings, port=port), port), flush=True)
+    print(banner(replace(settings, port=port), port, personas), flush=True)
     if args.reload:
         return reload_forever(settings, sock, options)
     if settings.workers > 1:

@@ -129,7 +129,7 @@ def test_admin_bodies_are_the_contracts_profile_schema_by_reference():
 def test_open_admin_with_a_dataset_holding_no_persona_token_says_so():
     document = build_controls(CONTRACT, [], OPEN)
     note = document["paths"]["/customers"]["get"]["description"]
-    assert "holds none of the personas' tokens" in note and AMELIA.token not in note
+    assert "offers no persona with a token" in note and AMELIA.token not in note
 
 
 def test_a_contract_that_already_names_a_mock_schema_is_refused():
