@@ -48,6 +48,26 @@ SCALE_SEARCH_BODY = json.dumps({"filter": {"givenName": "Amelia", "familyName": 
 class Figure:
     rps: float
     p99_ms: float
+    cpu_us: float = 0.0  # the server's CPU time (all its processes) per request answered
+    requests: int = 0
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def session_cpu(session: int) -> float:
+    """CPU seconds used so far by every process of a session (a server started with
+    start_new_session: its workers and JVM threads included). A figure per request that the
+    other work on a shared machine disturbs far less than req/s."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[3]) == session:
+            total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
 
 
 def free_port() -> int:
@@ -183,6 +203,7 @@ def run_wrk(binary: str, url: str, lua: str, *, duration: int, connections: int)
     ).stdout
     os.unlink(script.name)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    answered = re.search(r"(\d+) requests in", out)
     if errors:
         raise RuntimeError(f"{url}: {errors.group(1)} non-2xx responses\n{out}")
     rps_seen = re.search(r"Requests/sec:\s+([\d.]+)", out)
@@ -191,7 +212,9 @@ def run_wrk(binary: str, url: str, lua: str, *, duration: int, connections: int)
         raise RuntimeError(f"wrk printed no figures:\n{out}")
     value, unit = p99_seen.groups()
     return Figure(
-        float(rps_seen.group(1)), float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+        float(rps_seen.group(1)),
+        float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit],
+        requests=int(answered.group(1)) if answered else 0,
     )
 
 
@@ -221,35 +244,40 @@ OPERATIONS = {
 
 def median_figure(figures: list[Figure]) -> Figure:
     return Figure(
-        statistics.median(f.rps for f in figures), statistics.median(f.p99_ms for f in figures)
+        statistics.median(f.rps for f in figures),
+        statistics.median(f.p99_ms for f in figures),
+        statistics.median(f.cpu_us for f in figures),
     )
 
 
 def measure_all(
     binary: str,
-    bases: dict[str, str],
+    bases: dict[str, tuple[str, int]],
     operations: dict[str, tuple[str | None, str]],
     *,
     duration: int,
     connections: int,
     rounds: int,
+    warm_up: int,
 ) -> dict[str, dict[str, Figure]]:
     """Every server on every operation, in alternating rounds (server after server, round
     after round) so that a busy moment of the machine falls on all of them alike; each figure
-    is the median of its rounds. One warm-up second per server and operation first (the JVM's
-    JIT, caches)."""
+    is the median of its rounds. A warm-up per server and operation first (the JVM's JIT,
+    caches). `bases`: name -> (base URL, the server's session id, for its CPU time)."""
     seen: dict[str, dict[str, list[Figure]]] = {
         name: {op: [] for op in operations} for name in bases
     }
-    for base in bases.values():
+    for base, _ in bases.values():
         for post, path in operations.values():
-            wrk(binary, f"{base}{path}", post=post, duration=1, connections=connections)
+            wrk(binary, f"{base}{path}", post=post, duration=warm_up, connections=connections)
     for _ in range(rounds):
         for op, (post, path) in operations.items():
-            for name, base in bases.items():
+            for name, (base, session) in bases.items():
+                before = session_cpu(session)
                 figure = wrk(
                     binary, f"{base}{path}", post=post, duration=duration, connections=connections
                 )
+                figure.cpu_us = (session_cpu(session) - before) / max(figure.requests, 1) * 1e6
                 seen[name][op].append(figure)
     return {
         name: {op: median_figure(figures) for op, figures in ops.items()}
@@ -267,6 +295,8 @@ def print_ratios(results: dict[str, dict[str, Figure]]) -> None:
         label = f"{op} ({SEARCH_RESULTS} results)" if op == "SearchCustomers" else op
         ratio = mock_figs[op].rps / results["starlette"][op].rps
         print(f"{label}: mock/starlette req/s = {ratio:.0%} (goal >= 80%)")
+        ratio = results["starlette"][op].cpu_us / mock_figs[op].cpu_us
+        print(f"{label}: mock/starlette by CPU per request = {ratio:.0%}")
         if "wiremock" in results:
             ratio = mock_figs[op].rps / results["wiremock"][op].rps
             print(f"{label}: mock/wiremock req/s = {ratio:.2f}x (goal > 1x)")
@@ -294,6 +324,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=int, default=3, help="seconds per wrk round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warm-up", type=int, default=3, help="seconds per server and operation")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--skip-prism", action="store_true")
     parser.add_argument("--skip-wiremock", action="store_true")
@@ -312,31 +343,31 @@ def main() -> None:
         scratch = Path(tmp)
         port = free_port()
         mock_cmd = [python, "-m", "ndt_cli", "mock", "--port", str(port)]
-        _, first_200 = stack.enter_context(serving(mock_cmd, url(port, ready_path)))
+        process, first_200 = stack.enter_context(serving(mock_cmd, url(port, ready_path)))
         ui_ready = first_200 + wait_for(url(port, "/ui/"))  # built in the background
-        bases["mock"] = url(port)
-        get_reply, search_reply = fetch_replies(bases["mock"])
+        bases["mock"] = (url(port), process.pid)
+        get_reply, search_reply = fetch_replies(url(port))
         found = len(search_reply.json()["values"])
         if found != SEARCH_RESULTS:
             raise RuntimeError(f"the search found {found} customers, not {SEARCH_RESULTS}")
         if not args.skip_workers:
             port = free_port()
             cmd = [python, "-m", "ndt_cli", "mock", "--port", str(port), "--workers", "2"]
-            stack.enter_context(serving(cmd, url(port, ready_path), timeout=120))
+            process, _ = stack.enter_context(serving(cmd, url(port, ready_path), timeout=120))
             wait_for(url(port, "/ui/"))
-            bases["workers-2"] = url(port)
+            bases["workers-2"] = (url(port), process.pid)
         # The floor answers with the mock's own bytes and headers (fair by construction).
         (scratch / "get.json").write_bytes(get_reply.content)
         (scratch / "search.json").write_bytes(search_reply.content)
         port = free_port()
         cmd = [python, str(HERE / "bare_starlette.py"), str(port)]
         cmd += [str(scratch / "get.json"), str(scratch / "search.json")]
-        stack.enter_context(serving(cmd, url(port, "/heartbeat")))
-        bases["starlette"] = url(port)
+        process, _ = stack.enter_context(serving(cmd, url(port, "/heartbeat")))
+        bases["starlette"] = (url(port), process.pid)
         for label, mine, theirs in zip(
             ("get", "search"),
             (get_reply, search_reply),
-            fetch_replies(bases["starlette"]),
+            fetch_replies(url(port)),
             strict=True,
         ):
             same_bytes = theirs.content == mine.content
@@ -354,8 +385,8 @@ def main() -> None:
             port = free_port()
             cmd = ["java", "-jar", str(jar), "--port", str(port), "--bind-address", "127.0.0.1"]
             cmd += ["--no-request-journal", "--disable-banner", "--root-dir", str(root)]
-            stack.enter_context(serving(cmd, url(port, ready_path)))
-            bases["wiremock"] = url(port)
+            process, _ = stack.enter_context(serving(cmd, url(port, ready_path)))
+            bases["wiremock"] = (url(port), process.pid)
         if not args.skip_prism:
             prism = ensure_prism()
             spec = load_contract().to_dict()
@@ -363,8 +394,8 @@ def main() -> None:
             (scratch / "spec.json").write_text(json.dumps(spec))
             port = free_port()
             cmd = prism_command(prism, port, str(scratch / "spec.json"))
-            stack.enter_context(serving(cmd, url(port, ready_path)))
-            bases["prism"] = url(port)
+            process, _ = stack.enter_context(serving(cmd, url(port, ready_path)))
+            bases["prism"] = (url(port), process.pid)
         print(
             f"measuring {', '.join(bases)}: {args.rounds} alternating rounds of {args.duration} s"
         )
@@ -375,12 +406,15 @@ def main() -> None:
             duration=args.duration,
             connections=args.connections,
             rounds=args.rounds,
+            warm_up=args.warm_up,
         )
 
-    print(f"\n{'server':<10} {'operation':<16} {'req/s':>9} {'p99 ms':>8}  (medians)")
+    print(
+        f"\n{'server':<10} {'operation':<16} {'req/s':>9} {'p99 ms':>8} {'CPU us/req':>11}  (medians)"
+    )
     for server, figures in results.items():
         for op, fig in figures.items():
-            print(f"{server:<10} {op:<16} {fig.rps:>9.0f} {fig.p99_ms:>8.2f}")
+            print(f"{server:<10} {op:<16} {fig.rps:>9.0f} {fig.p99_ms:>8.2f} {fig.cpu_us:>11.0f}")
     print()
     print_ratios(results)
     print(f"first 200 after start: {first_200:.2f} s (target <= 2 s)", flush=True)
@@ -396,7 +430,7 @@ def scale(binary: str, python: str, args: argparse.Namespace) -> None:
     search = {"SearchCustomers": (SCALE_SEARCH_BODY, "/customers/search")}
     ready_path = OPERATIONS["GetCustomer"][1]
     with contextlib.ExitStack() as stack:
-        bases = {}
+        bases: dict[str, tuple[str, int]] = {}
         for name, extra in (("1,000", []), ("100,000", ["--customers", "100000"])):
             port = free_port()
             cmd = [python, "-m", "ndt_cli", "mock", "--port", str(port), *extra]
@@ -404,7 +438,7 @@ def scale(binary: str, python: str, args: argparse.Namespace) -> None:
                 serving(cmd, f"http://127.0.0.1:{port}{ready_path}", timeout=600)
             )
             wait_for(f"http://127.0.0.1:{port}/ui/")  # the UI's background build shares the CPU
-            bases[name] = f"http://127.0.0.1:{port}"
+            bases[name] = (f"http://127.0.0.1:{port}", big.pid)
         figures = measure_all(
             binary,
             bases,
@@ -412,6 +446,7 @@ def scale(binary: str, python: str, args: argparse.Namespace) -> None:
             duration=args.duration,
             connections=args.connections,
             rounds=args.rounds,
+            warm_up=args.warm_up,
         )
         big_rss = rss_mb(big.pid)
     small, large = figures["1,000"]["SearchCustomers"], figures["100,000"]["SearchCustomers"]
