@@ -45,6 +45,8 @@ class Scenario:
 
     def applied(self) -> str:
         """The `Preference-Applied` value: the preferences this answer honours."""
+        if not self.asked:  # every request without a Prefer header
+            return ""
         parts = []
         if self.overrides_response and "code" in self.asked:
             parts.append(f"code={self.code}")

@@ -16,11 +16,12 @@ from mock_server.customers import (
     get_customer_by_access_token,
     search_customers,
     unavailable,
+    values_body,
     verify_email_address,
     verify_phone_number,
 )
 from mock_server.problems import ApiProblem
-from mock_server.store import CustomerStore
+from mock_server.store import CustomerStore, stored
 
 AMELIA = persona("multi-account")  # accounts, a token
 OLIVER = persona("applicant-no-account")  # no accounts, a token
@@ -234,3 +235,11 @@ def test_the_table_passes_the_token_to_get_customer(store):
             store, Call(path={"customerId": AMELIA.customer_id}, token="unknown")
         )
     assert caught.value.status == 401
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_values_body_joins_the_stored_bytes_as_they_are(count):
+    found = [stored({"id": f"{n:019d}", "givenName": f"N{n}"}, n) for n in range(count)]
+    body = values_body(found)
+    assert json.loads(body) == {"values": [json.loads(c.raw) for c in found]}
+    assert body == b'{"values":[' + b",".join(c.raw for c in found) + b"]}"
