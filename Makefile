@@ -1,7 +1,8 @@
 # `make mock` and `make test` work on a fresh clone: the venv is created when missing.
 # `make mock` installs the base package only (the mock's runtime); `make test`, `lint` and
 # `bench` install the extras too (conformance runner, contract lint, development tools).
-# uv installs when it is on PATH (several times faster); pip otherwise. `INSTALLER=pip` forces pip.
+# uv installs when it is on PATH (it resolves and fetches in parallel); pip otherwise.
+# `INSTALLER=pip` forces pip.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
