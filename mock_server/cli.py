@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from ndt_contract import ContractError
 from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED, DatasetError
-from ndt_fixtures.dataio import DEFAULT_MAX_FILE_BYTES
+from ndt_fixtures.files import DEFAULT_MAX_FILE_BYTES
 
 from mock_server.admin import is_loopback
 from mock_server.faults import LatencyRange

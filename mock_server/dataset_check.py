@@ -17,13 +17,9 @@ from typing import Any
 
 from ndt_contract import Contract
 from ndt_fixtures import Dataset, DatasetError, Record, read_dataset
-from ndt_fixtures.dataio import (
-    CUSTOMERS,
-    DEFAULT_MAX_FILE_BYTES,
-    MANIFEST,
-    TOKENS,
-    numbered_rows,
-)
+from ndt_fixtures.dataio import CUSTOMERS, TOKENS
+from ndt_fixtures.files import DEFAULT_MAX_FILE_BYTES, numbered_rows
+from ndt_fixtures.manifest import MANIFEST
 
 from mock_server.validation import compiled, document_errors
 

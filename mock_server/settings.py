@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED
-from ndt_fixtures.dataio import DEFAULT_MAX_FILE_BYTES
+from ndt_fixtures.files import DEFAULT_MAX_FILE_BYTES
 
 from mock_server.faults import LatencyRange
 
