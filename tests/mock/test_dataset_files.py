@@ -4,6 +4,7 @@ line naming the file and what it is, before anything is read (real processes).""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import subprocess
@@ -12,9 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
-from ndt_fixtures import generate, write_dataset
+from ndt_contract import load_contract
+from ndt_fixtures import DatasetError, generate, write_dataset
 
 from mock_server.cli import byte_size
+from mock_server.dataset_check import checked_folder
 
 
 def _mock(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -134,3 +137,41 @@ def test_byte_size_reads_bytes_and_binary_units(text, size):
 def test_byte_size_refuses_what_is_not_a_size(text):
     with pytest.raises(argparse.ArgumentTypeError):
         byte_size(text)
+
+
+def _load(folder: Path) -> int:
+    return sum(1 for _ in checked_folder(folder, load_contract()).records())
+
+
+def _manifest(folder: Path, **fields) -> None:
+    manifest = json.loads((folder / "manifest.json").read_text())
+    (folder / "manifest.json").write_text(json.dumps({**manifest, **fields}))
+
+
+def test_a_manifest_customer_count_that_is_wrong_is_refused(folder):
+    _manifest(folder, customers=99)
+    with pytest.raises(
+        DatasetError, match=r"manifest\.json: customers: 99, but customers\.jsonl holds 15"
+    ):
+        _load(folder)
+
+
+def test_a_manifest_persona_token_of_another_customer_is_refused(folder):
+    rows = [json.loads(line) for line in (folder / "tokens.jsonl").read_text().splitlines()]
+    first, second = [r for r in rows if r["customerId"]][:2]
+    persona = {"key": "k", "story": "s", "id": first["customerId"], "token": second["token"]}
+    _manifest(folder, personas=[persona])
+    with pytest.raises(
+        DatasetError, match=r"personas\[0\]: token: not the token tokens\.jsonl gives"
+    ):
+        _load(folder)
+
+
+def test_a_manifest_persona_with_its_own_token_loads(folder):
+    rows = [json.loads(line) for line in (folder / "tokens.jsonl").read_text().splitlines()]
+    first = next(r for r in rows if r["customerId"])
+    _manifest(
+        folder,
+        personas=[{"key": "k", "story": "s", "id": first["customerId"], "token": first["token"]}],
+    )
+    assert _load(folder) == 15
