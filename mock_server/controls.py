@@ -19,12 +19,11 @@ Pure: a function of the contract and the mock's settings; tested without a serve
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ndt_contract import Contract, Operation
-from ndt_fixtures import Persona
 
 from mock_server.admin import SPEC_PATH
 from mock_server.dataset_personas import DatasetPersona
@@ -192,12 +191,3 @@ def _description(admin: AdminMode) -> str:
 def shown_tokens(personas: Sequence[DatasetPersona]) -> list[PersonaToken]:
     """The dataset's personas that have a token (the ones a bearer operation can use)."""
     return [PersonaToken(p.key, p.story, p.customer_id, p.token) for p in personas if p.token]
-
-
-def persona_tokens(personas: Sequence[Persona], known: Callable[[str], bool]) -> list[PersonaToken]:
-    """The personas whose token this mock's data really holds (`known(token) -> bool`)."""
-    return [
-        PersonaToken(p.key, p.story, p.customer_id, p.token)
-        for p in personas
-        if p.token and known(p.token)
-    ]
