@@ -1,23 +1,41 @@
 # `make mock` and `make test` work on a fresh clone: the venv is created when missing.
+# `make mock` installs the base package only (the mock's runtime); `make test`, `lint` and
+# `bench` install the extras too (conformance runner, contract lint, development tools).
+# uv installs when it is on PATH (it resolves and fetches in parallel); pip otherwise.
+# `INSTALLER=pip` forces pip.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+MOCK_STAMP := $(VENV)/.mock-stamp
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8080
 # `make mock ARGS="--reload --latency 50-200"`: any other `ndt-customer mock` flags.
 ARGS ?=
 # `make diff BASE=origin/main`: the spec of this checkout against another git version.
 BASE ?= main
+INSTALLER ?= $(if $(shell command -v uv 2>/dev/null),uv,pip)
+
+ifeq ($(INSTALLER),uv)
+VENV_CMD = uv venv -q --python $(PYTHON) $(VENV)
+INSTALL = uv pip install -q --python $(BIN)/python
+else
+VENV_CMD = $(PYTHON) -m venv $(VENV)
+INSTALL = $(BIN)/python -m pip install -q --disable-pip-version-check
+endif
 
 .PHONY: mock test lint diff conform-mock bench clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
-	touch $(STAMP)
+$(MOCK_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(VENV_CMD)
+	$(INSTALL) -e .
+	touch $(MOCK_STAMP)
 
-mock: $(STAMP)
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(VENV_CMD)
+	$(INSTALL) -e '.[conform,lint,dev]'
+	touch $(STAMP) $(MOCK_STAMP)
+
+mock: $(MOCK_STAMP)
 	$(BIN)/ndt-customer mock --port $(PORT) $(ARGS)
 
 lint: $(STAMP)

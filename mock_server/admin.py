@@ -13,15 +13,16 @@ import copy
 import hmac
 import ipaddress
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ndt_fixtures import PERSONAS
 from starlette.types import Receive, Scope, Send
 
 from mock_server.asgi import header, read_body, send_json, send_problem, send_response
 from mock_server.dataset_check import profile_schema
+from mock_server.dataset_personas import DatasetPersona
 from mock_server.problems import ApiProblem, ProblemCatalogue, as_api_problem, validation_problem
 from mock_server.state import MockState
 from mock_server.validation import document_errors, parse_json
@@ -62,16 +63,22 @@ def host_of(authority: str) -> str:
 
 class AdminApp:
     def __init__(
-        self, state: MockState, catalogue: ProblemCatalogue, policy: AdminPolicy | None = None
+        self,
+        state: MockState,
+        catalogue: ProblemCatalogue,
+        policy: AdminPolicy | None = None,
+        *,
+        personas: Sequence[DatasetPersona] = (),
     ) -> None:
         self.state = state
         self.catalogue = catalogue
         self.policy = policy or AdminPolicy()
+        self.personas = [p.as_json() for p in personas]  # what the dataset holds (app.py)
         # The bundle: one document whose $refs name components, so a frontend's type generator
-        # produces named types (CustomerProfile, not forty anonymous copies).
+        # produces named types (CustomerProfile, not forty anonymous copies). Its only server
+        # is this mock: Swagger UI's "Try it out" must never reach the provider's hosts.
         document = copy.deepcopy(dict(state.contract.bundle))
-        mock = {"url": "/", "description": "This mock (ndt-customer mock)"}
-        document["servers"] = [mock, *(s for s in document.get("servers", []) if s["url"] != "/")]
+        document["servers"] = [{"url": "/", "description": "This mock (ndt-customer mock)"}]
         self.spec_bytes = json.dumps(document).encode()
         self.profile_schema = profile_schema(state.contract)  # as responses are checked
         examples = state.contract.operation("GetCustomer").response_examples(200)
@@ -185,23 +192,7 @@ class AdminApp:
         await send_json(send, 200, {"entries": self.state.journal.recent(limit)})
 
     async def _personas(self, send: Send, _query: dict[str, list[str]]) -> None:
-        await send_json(
-            send,
-            200,
-            {
-                "personas": [
-                    {
-                        "key": p.key,
-                        "story": p.story,
-                        "id": p.customer_id,
-                        "token": p.token,
-                        "noAccount": not p.profile.get("accounts"),
-                        "searches": p.searches,
-                    }
-                    for p in PERSONAS
-                ]
-            },
-        )
+        await send_json(send, 200, {"personas": self.personas})
 
     async def _template(self, send: Send, _query: dict[str, list[str]]) -> None:
         await send_json(send, 200, self._free_template())

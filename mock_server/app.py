@@ -28,13 +28,14 @@ from functools import partial
 from typing import Any
 
 from ndt_contract import Contract
-from ndt_fixtures import PERSONAS, Dataset
+from ndt_fixtures import Dataset
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.admin import PUBLIC_PATHS, AdminApp, AdminPolicy
-from mock_server.controls import build_controls, persona_tokens
+from mock_server.controls import build_controls, shown_tokens
 from mock_server.conventions import Conventions, Guards, access_line
 from mock_server.cors import CORS, cors_options
+from mock_server.dataset_personas import dataset_personas
 from mock_server.discovery import DISCOVERY_PATHS, Discovery
 from mock_server.faults import FaultInjector
 from mock_server.offcontract import AdminMode, index_links
@@ -105,6 +106,7 @@ def create_app(contract: Contract, dataset: Dataset, settings: Settings) -> Mock
     check_openapi(contract)  # before anything reads it: a wrong shape is one line, not a crash
     state = MockState.build(contract, dataset, settings.journal_size)
     catalogue = ProblemCatalogue.from_contract(contract)
+    personas = dataset_personas(dataset.manifest, state.store.base).personas
     admin = AdminApp(
         state,
         catalogue,
@@ -113,10 +115,11 @@ def create_app(contract: Contract, dataset: Dataset, settings: Settings) -> Mock
             token=settings.admin_token,
             extra_hosts=frozenset({settings.host.lower()}),
         ),
+        personas=personas,
     )
     mode = AdminMode(settings.admin_enabled, settings.admin_token is not None)
-    known = persona_tokens(PERSONAS, lambda token: state.store.by_token(token).known)
-    discovery = Discovery(admin.public, build_controls(contract, known, mode), index_links(mode))
+    controls = build_controls(contract, shown_tokens(personas), mode)
+    discovery = Discovery(admin.public, controls, index_links(mode))
     return MockApp(
         [
             partial(

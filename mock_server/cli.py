@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ndt_contract import ContractError
-from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED, PERSONAS, DatasetError
+from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED, DatasetError
+from ndt_fixtures.files import DEFAULT_MAX_FILE_BYTES
 
 from mock_server.admin import is_loopback
 from mock_server.faults import LatencyRange
@@ -29,6 +30,7 @@ from mock_server.settings import Settings
 
 if TYPE_CHECKING:  # the app's modules are imported when an app is built, not for --help
     from mock_server.app import MockApp
+    from mock_server.dataset_personas import PersonaSet
 
 SETTINGS_ENV = "NDT_MOCK_SETTINGS"  # how worker processes receive the parent's settings
 FAILURE_ENV = "NDT_MOCK_FAILURE"  # where a worker that cannot start leaves its reason
@@ -36,6 +38,7 @@ FAILURE_ENV = "NDT_MOCK_FAILURE"  # where a worker that cannot start leaves its 
 # is a folder from `ndt-customer fixtures` (up to 10,000,000).
 MAX_CUSTOMERS = 1_000_000
 WORKER_STARTUP_SECONDS = 120
+BANNER_PERSONAS = 4  # the rest are one admin call away
 
 
 def package_version() -> str:
@@ -137,6 +140,24 @@ def _origin(text: str) -> str:
     return origin
 
 
+SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def byte_size(text: str) -> int:
+    """`500M`, `2G`, `1048576`: a size in bytes (K, M, G and T are powers of 1024)."""
+    spoken = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = spoken[-1] if spoken and spoken[-1] in "KMGT" else ""
+    digits = spoken[: len(spoken) - len(unit)]
+    if not digits or not digits.isascii() or not digits.isdigit() or len(digits) > 15:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size: a whole number of bytes, or with K, M, G or T (e.g. 2G)"
+        )
+    size = int(digits) * SIZE_UNITS[unit]
+    if size < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: a size of at least 1 byte is needed")
+    return size
+
+
 def _folder(text: str) -> Path:
     path = Path(text)
     if path.is_file():
@@ -167,6 +188,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--dataset", type=_folder, help="a dataset folder from `ndt-customer fixtures`"
+    )
+    parser.add_argument(
+        "--dataset-max-bytes",
+        type=byte_size,
+        default=DEFAULT_MAX_FILE_BYTES,
+        metavar="SIZE",
+        help="refuse a --dataset file larger than this before reading it (default 16G; "
+        "K, M, G, T accepted)",
     )
     parser.add_argument("--workers", type=_whole(1), default=1, help="worker processes")
     parser.add_argument("--latency", type=_latency, help="added latency, MS or MIN-MAX")
@@ -245,6 +274,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         admin_token=args.admin_token,
         access_log=args.access_log,
         read_timeout=args.read_timeout,
+        max_dataset_bytes=args.dataset_max_bytes,
     )
 
 
@@ -260,17 +290,25 @@ def build_app(settings: Settings) -> MockApp:
     return create_app(contract, load_dataset(settings, contract), settings)
 
 
-def check_dataset(settings: Settings) -> int:
-    """Read and check the whole dataset once (the parent, before forking workers)."""
+def check_dataset(settings: Settings) -> PersonaSet:
+    """Read and check the whole dataset once (the parent, before forking workers); its
+    personas, for the banner."""
     from ndt_contract import load_contract
 
+    from mock_server.dataset_personas import dataset_personas
     from mock_server.spec_check import check_openapi
-    from mock_server.state import check_dataset as check
-    from mock_server.state import load_dataset
+    from mock_server.state import load_dataset, open_base
 
     contract = load_contract(settings.spec)
     check_openapi(contract)
-    return check(load_dataset(settings, contract))
+    dataset = load_dataset(settings, contract)
+    return dataset_personas(dataset.manifest, open_base(dataset))  # the base is the check
+
+
+def app_personas(app: MockApp) -> PersonaSet:
+    from mock_server.dataset_personas import dataset_personas
+
+    return dataset_personas(app.state.dataset.manifest, app.state.store.base)
 
 
 def _settings_to_env(settings: Settings) -> str:
@@ -337,7 +375,7 @@ def admin_mode(settings: Settings) -> str:
     return mode
 
 
-def banner(settings: Settings, port: int) -> str:
+def banner(settings: Settings, port: int, personas: PersonaSet) -> str:
     base = f"http://{settings.host}:{port}"
     if settings.dataset is not None:
         dataset = str(settings.dataset)
@@ -355,10 +393,10 @@ def banner(settings: Settings, port: int) -> str:
         f"CORS origins: {', '.join(settings.cors_origins)}",
         f"admin API: {admin_mode(settings)}",
     ]
-    if settings.admin_enabled:
-        lines.append("personas (all at /__admin/personas):")
-        for persona in PERSONAS[:4]:
-            lines.append(f"  {persona.key:<22} GET {base}/customers/{persona.customer_id}")
+    where = ", all at /__admin/personas" if settings.admin_enabled and personas.personas else ""
+    lines.append(f"personas: {personas.summary()}{where}")
+    for persona in personas.personas[:BANNER_PERSONAS]:
+        lines.append(f"  {persona.key:<22} GET {base}/customers/{persona.customer_id}")
     lines.append("force an outcome with `Prefer: code=404`, `example=NAME`, `delay=MS`")
     return "\n".join(lines)
 
@@ -381,9 +419,10 @@ def run(args: argparse.Namespace) -> int:
     options = uvicorn_options(settings.read_timeout, settings.max_header_bytes)
     try:
         if settings.workers > 1 or args.reload:
-            check_dataset(settings)  # a bad dataset is one line here, not a crash loop
+            personas = check_dataset(settings)  # a bad dataset is one line here, not a loop
         else:
             app = build_app(settings)
+            personas = app_personas(app)
     except START_ERRORS as exc:
         return _fail(start_failure(exc))
     try:
@@ -391,7 +430,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}")
     port = sock.getsockname()[1]
-    print(banner(replace(settings, port=port), port), flush=True)
+    print(banner(replace(settings, port=port), port, personas), flush=True)
     if args.reload:
         return reload_forever(settings, sock, options)
     if settings.workers > 1:

@@ -19,14 +19,14 @@ Pure: a function of the contract and the mock's settings; tested without a serve
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ndt_contract import Contract, Operation
-from ndt_fixtures import Persona
 
 from mock_server.admin import SPEC_PATH
+from mock_server.dataset_personas import DatasetPersona
 from mock_server.offcontract import (
     ADMIN_TAG,
     MOCK_SCHEMAS,
@@ -168,7 +168,7 @@ def _tokens_note(shown: Sequence[PersonaToken], admin: AdminMode) -> str:
     if shown:
         return "\n\n**Mock personas** (paste a token into Authorize):\n\n" + _token_table(shown)
     if admin.shares_tokens:
-        where = "nowhere here: this mock's dataset holds none of the personas' tokens"
+        where = "nowhere here: this mock's dataset offers no persona with a token"
     elif admin.enabled:
         where = "`GET /__admin/personas`, with the admin token"
     else:
@@ -188,10 +188,6 @@ def _description(admin: AdminMode) -> str:
     )
 
 
-def persona_tokens(personas: Sequence[Persona], known: Callable[[str], bool]) -> list[PersonaToken]:
-    """The personas whose token this mock's data really holds (`known(token) -> bool`)."""
-    return [
-        PersonaToken(p.key, p.story, p.customer_id, p.token)
-        for p in personas
-        if p.token and known(p.token)
-    ]
+def shown_tokens(personas: Sequence[DatasetPersona]) -> list[PersonaToken]:
+    """The dataset's personas that have a token (the ones a bearer operation can use)."""
+    return [PersonaToken(p.key, p.story, p.customer_id, p.token) for p in personas if p.token]

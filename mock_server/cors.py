@@ -8,7 +8,7 @@ from typing import Any
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.asgi import send_problem
 from mock_server.conventions import API_VERSION
@@ -58,12 +58,39 @@ class RefusedPreflight(Response):
         await send_problem(send, self.catalogue, problem, traced)
 
 
+def with_vary_origin(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """`Vary` with `Origin` added, as starlette writes it for a request without an Origin:
+    every Vary value joined into the first one's place (or appended), then `Origin`."""
+    values = [value for key, value in headers if key.lower() == b"vary"]
+    merged = (b"vary", b", ".join([*values, b"Origin"]))
+    if not values:
+        return [*headers, merged]
+    first = next(n for n, (key, _) in enumerate(headers) if key.lower() == b"vary")
+    rest = [(k, v) for n, (k, v) in enumerate(headers) if n <= first or k.lower() != b"vary"]
+    rest[first] = merged
+    return rest
+
+
 class CORS(CORSMiddleware):
     def __init__(
         self, app: ASGIApp, *, catalogue: ProblemCatalogue | None = None, **options: Any
     ) -> None:
         super().__init__(app, **options)
         self.catalogue = catalogue or ProblemCatalogue()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Most requests (every non-browser client's) carry no Origin: all starlette would do
+        is add `Vary: Origin`, which this does without building its header objects twice."""
+        if scope["type"] != "http" or any(key == b"origin" for key, _ in scope["headers"]):
+            await super().__call__(scope, receive, send)
+            return
+
+        async def vary_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": with_vary_origin(list(message.get("headers", ())))}
+            await send(message)
+
+        await self.app(scope, receive, vary_send)
 
     def preflight_response(self, request_headers: Headers) -> Response:
         response = super().preflight_response(request_headers)

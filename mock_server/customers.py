@@ -6,7 +6,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,8 +92,48 @@ def search_customers(store: CustomerStore, body: Mapping[str, Any]) -> Reply:
             "At least one filter is required.",
             errors={"filter": ["at least one filter is required"]},
         )
-    found = store.search(filters)
-    return Reply(b'{"values":[' + b",".join(c.raw for c in found) + b"]}")
+    return Reply(SEARCH_BODIES.body(store.search(filters)))
+
+
+def values_body(found: Sequence[StoredCustomer]) -> bytes:
+    """`{"values":[...]}` from each customer's stored compact JSON, copied once: a search
+    never serialises a customer again, and one join is the only pass over the bytes."""
+    parts = [b'{"values":[']
+    for customer in found:
+        parts.append(customer.raw)
+        parts.append(b",")
+    if found:
+        parts[-1] = b"]}"
+    else:
+        parts.append(b"]}")
+    return b"".join(parts)
+
+
+class RecentBodies:
+    """The answer bytes of recent searches, by the identity of the result list.
+
+    The store hands out a repeated search's result as the very list it answered with before
+    (its base never changes, and those lists are read-only), so the same list means the same
+    bytes: a repeated search costs a dictionary lookup instead of a join over every result.
+    An entry keeps its list alive, so no other list can take its id while the entry exists;
+    results built afresh (over admin changes) are new lists and simply miss."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._bodies: OrderedDict[int, tuple[Sequence[StoredCustomer], bytes]] = OrderedDict()
+
+    def body(self, found: Sequence[StoredCustomer]) -> bytes:
+        entry = self._bodies.get(id(found))
+        if entry is not None and entry[0] is found:
+            return entry[1]
+        body = values_body(found)
+        if len(self._bodies) >= self.size:
+            self._bodies.popitem(last=False)  # the oldest
+        self._bodies[id(found)] = (found, body)
+        return body
+
+
+SEARCH_BODIES = RecentBodies()
 
 
 def _only_value(body: Mapping[str, Any]) -> str:

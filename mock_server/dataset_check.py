@@ -3,13 +3,14 @@
 Checked against the full reading of the contract: each customer against the schema responses
 are validated with (GetCustomer's 200), unique ids and customerRefs, and tokens that are
 well-formed, unique, and point at a customer of the dataset (or at none: the documented
-unknown tokens). The check runs inside the one pass that builds the store, so it costs a
-schema check per customer (about 13 microseconds) and no second read.
+unknown tokens). What the manifest declares must hold too: its customer count, and each
+persona's customer (and token, when it names one). A dataset without customers is refused: a
+mock that answers 404 to everything serves nobody. The check runs inside the one pass that
+builds the store, so it costs a schema check per customer and no second read.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from typing import Any
 from ndt_contract import Contract
 from ndt_fixtures import Dataset, DatasetError, Record, read_dataset
 from ndt_fixtures.dataio import CUSTOMERS, TOKENS
+from ndt_fixtures.files import DEFAULT_MAX_FILE_BYTES, numbered_rows
+from ndt_fixtures.manifest import MANIFEST
 
 from mock_server.validation import compiled, document_errors
 
@@ -25,24 +28,6 @@ def profile_schema(contract: Contract) -> Mapping[str, Any]:
     response = contract.operation("GetCustomer").response(200) or {}
     schema: Mapping[str, Any] = response["content"]["application/json"]["schema"]
     return schema
-
-
-def _not_json(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _numbered(path: Path) -> Iterator[tuple[int, Any]]:
-    with open(path, encoding="utf-8", errors="strict") as handle:
-        number = 0
-        try:
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    try:
-                        yield number, json.loads(line, parse_constant=_not_json)
-                    except (ValueError, RecursionError) as exc:
-                        raise DatasetError(f"{path}:{number}: not JSON: {exc}") from None
-        except UnicodeDecodeError:
-            raise DatasetError(f"{path}:{number + 1}: not UTF-8 text") from None
 
 
 def first_error(schema: Mapping[str, Any], profile: Any) -> str | None:
@@ -76,9 +61,43 @@ def check_records(
         yield record
 
 
-def checked_folder(folder: Path, contract: Contract) -> Dataset:
-    """A dataset folder whose every read checks customers and tokens."""
-    base = read_dataset(folder)  # the manifest and the files exist
+def check_declared(
+    manifest: Mapping[str, Any], folder: Path, found: set[str], token_of: Mapping[str, str]
+) -> None:
+    """What the manifest says of the customers, against what the files hold."""
+    where = folder / MANIFEST
+    if not found:
+        raise DatasetError(
+            f"{folder / CUSTOMERS}: no customers; a dataset needs at least one to serve"
+        )
+    declared = manifest.get("customers")
+    if declared is not None and declared != len(found):
+        raise DatasetError(
+            f"{where}: customers: {declared}, but {CUSTOMERS} holds {len(found)} "
+            "(correct it, or leave the field out)"
+        )
+    for n, persona in enumerate(manifest.get("personas") or []):
+        customer_id, token = persona["id"], persona.get("token")
+        if customer_id not in found:
+            raise DatasetError(
+                f"{where}: personas[{n}]: id: no customer {customer_id} in {CUSTOMERS}"
+            )
+        if token is not None and token_of.get(customer_id) != token:
+            raise DatasetError(
+                f"{where}: personas[{n}]: token: not the token {TOKENS} gives {customer_id}"
+            )
+
+
+def checked_folder(
+    folder: Path,
+    contract: Contract,
+    *,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    limit_name: str = "",
+) -> Dataset:
+    """A dataset folder whose every read checks customers, tokens and the manifest."""
+    # The folder and its files are checked for kind and size here, before any is read.
+    base = read_dataset(folder, max_file_bytes=max_file_bytes, limit_name=limit_name)
     schema = profile_schema(contract)
     tokens_path, customers_path = folder / TOKENS, folder / CUSTOMERS
 
@@ -87,7 +106,7 @@ def checked_folder(folder: Path, contract: Contract) -> Dataset:
         token_of: dict[str, str] = {}
         row_of: dict[str, str] = {}
         seen: set[str] = set()
-        for number, row in _numbered(tokens_path):
+        for number, row in numbered_rows(tokens_path):
             where = f"{tokens_path}:{number}"
             if not isinstance(row, dict):
                 raise DatasetError(f"{where}: not a JSON object")
@@ -112,7 +131,7 @@ def checked_folder(folder: Path, contract: Contract) -> Dataset:
         found: set[str] = set()
 
         def located() -> Iterator[tuple[str, Record]]:
-            for number, profile in _numbered(customers_path):
+            for number, profile in numbered_rows(customers_path):
                 where = f"{customers_path}:{number}"
                 if not isinstance(profile, dict) or not isinstance(profile.get("id"), str):
                     raise DatasetError(
@@ -125,6 +144,7 @@ def checked_folder(folder: Path, contract: Contract) -> Dataset:
         for customer_id, where in row_of.items():
             if customer_id not in found:
                 raise DatasetError(f"{where}: customerId: no customer {customer_id} in {CUSTOMERS}")
+        check_declared(base.manifest, folder, found, token_of)
 
     return Dataset(records, base.manifest)
 

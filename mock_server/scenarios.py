@@ -3,6 +3,11 @@
 A choice the operation does not document is a 400 problem that lists what is available.
 Preferences the mock does not know (`return=representation`, `respond-async`) are ignored, as
 RFC 7240 section 2 requires of a server; `Preference-Applied` names the ones honoured.
+
+The header is read in one pass with string splits (no backtracking pattern): a client may send
+up to the server's header limit, and a slow parse would stall every request on the event loop.
+Numbers are ASCII digits of bounded length: `int()` accepts other scripts' digits and refuses
+more than 4,300 of them, and `"²".isdigit()` is true.
 """
 
 from __future__ import annotations
@@ -20,7 +25,10 @@ from mock_server.problems import ApiProblem
 
 MAX_DELAY_MS = 60_000
 KNOWN_PREFERENCES = ("code", "example", "delay")
-_PAIR = re.compile(r"^\s*([A-Za-z-]+)\s*=\s*\"?([^\"]*)\"?\s*$")
+_NAME = re.compile(r"[A-Za-z-]+")  # fullmatch on one token: linear
+MAX_DIGITS = 9  # any status or delay fits; longer is out of range before int() reads it
+TOO_LONG = 1_000_000_000  # what a number of more than MAX_DIGITS digits reads as
+SHOWN_CHARS = 40  # how much of a bad value a problem repeats
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,8 @@ class Scenario:
 
     def applied(self) -> str:
         """The `Preference-Applied` value: the preferences this answer honours."""
+        if not self.asked:  # every request without a Prefer header
+            return ""
         parts = []
         if self.overrides_response and "code" in self.asked:
             parts.append(f"code={self.code}")
@@ -61,51 +71,94 @@ def examples_by_status(operation: Operation) -> dict[int, list[str]]:
     }
 
 
+def _shown(value: str) -> str:
+    """A value as a problem repeats it: a 32 KB header is not echoed back whole."""
+    return value if len(value) <= SHOWN_CHARS else value[:SHOWN_CHARS] + "..."
+
+
+def preference(part: str) -> tuple[str, str] | None:
+    """One `name=value` (value optionally quoted) as (lower-case name, value); None for a
+    preference without a value (`respond-async`) or one that cannot be read."""
+    name, equals, rest = part.partition("=")
+    name = name.strip()
+    if not equals or not _NAME.fullmatch(name):
+        return None
+    value = rest.strip()
+    if value.startswith('"'):
+        value = value[1:]
+    if value.endswith('"'):
+        value = value[:-1]
+    if '"' in value:
+        return None
+    return name.lower(), value.strip()
+
+
+def preferences(header: str) -> dict[str, str]:
+    """The known preferences of a header, the last of a repeated one winning. Commas and
+    semicolons both separate (parameters of a preference are read as preferences)."""
+    values: dict[str, str] = {}
+    for chunk in header.split(","):
+        for part in chunk.split(";"):
+            found = preference(part)
+            if found is not None and found[0] in KNOWN_PREFERENCES:
+                values[found[0]] = found[1]
+    return values
+
+
+def whole_number(text: str) -> int | None:
+    """ASCII digits as an int; None for anything else (signs, decimals, other scripts); a
+    number too long to be in any range is returned as one past the largest bound."""
+    if not text or not text.isascii() or not text.isdigit():
+        return None
+    if len(text) > MAX_DIGITS:
+        return TOO_LONG
+    return int(text)
+
+
+def _code(value: str, operation: Operation, statuses: list[int]) -> int:
+    available = f"available codes: {', '.join(map(str, statuses))}"
+    number = whole_number(value)
+    if number is None:
+        raise _bad(f"code={_shown(value)} is not a status code", available)
+    if number not in statuses:
+        raise _bad(
+            f"code={_shown(value)} is not documented for {operation.operation_id}", available
+        )
+    return number
+
+
+def _delay(value: str) -> int:
+    number = whole_number(value)
+    bounds = f"available: 0 to {MAX_DELAY_MS}"
+    if number is None:
+        raise _bad(f"delay={_shown(value)} is not a whole number of milliseconds", bounds)
+    if number > MAX_DELAY_MS:
+        raise _bad(f"delay must be 0-{MAX_DELAY_MS} ms (got {_shown(value)})", bounds)
+    return number
+
+
 def parse_prefer(header: str | None, operation: Operation) -> Scenario:
     """Decode a Prefer header against one operation's documented responses."""
     if not header or not header.strip():
         return NO_SCENARIO
-    statuses = sorted(operation.documented_statuses)
+    values = preferences(header)
+    if not values:
+        return NO_SCENARIO
     by_status = examples_by_status(operation)
-    all_examples = sorted({name for names in by_status.values() for name in names})
-    values: dict[str, str] = {}
-    for part in re.split(r"[,;]", header):
-        if not part.strip():
-            continue
-        match = _PAIR.match(part)
-        if not match:
-            continue  # a preference without a value (`respond-async`) or one we cannot read
-        key, value = match.group(1).lower(), match.group(2).strip()
-        if key in KNOWN_PREFERENCES:
-            values[key] = value
-
-    code = None
-    if "code" in values:
-        if not values["code"].isdigit() or int(values["code"]) not in statuses:
-            raise _bad(
-                f"code={values['code']} is not documented for {operation.operation_id}",
-                f"available codes: {', '.join(map(str, statuses))}",
-            )
-        code = int(values["code"])
+    code = _code(values["code"], operation, list(by_status)) if "code" in values else None
     example = values.get("example")
     if example is not None:
+        all_examples = sorted({name for names in by_status.values() for name in names})
         pool = by_status.get(code, []) if code is not None else all_examples
         if example not in pool:
             where = f"code {code}" if code is not None else operation.operation_id
             raise _bad(
-                f"no example {example!r} for {where}",
+                f"no example {_shown(example)!r} for {where}",
                 f"available examples: {', '.join(pool) or 'none'}",
             )
         if code is None:
             code = next(s for s, names in by_status.items() if example in names)
-    delay = 0
-    if "delay" in values:
-        if not values["delay"].isdigit() or int(values["delay"]) > MAX_DELAY_MS:
-            raise _bad(
-                f"delay={values['delay']} is not a number of milliseconds",
-                f"available: 0 to {MAX_DELAY_MS}",
-            )
-        delay = int(values["delay"])
+    delay = _delay(values["delay"]) if "delay" in values else 0
     return Scenario(code, example, delay, frozenset(values))
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED
+from ndt_fixtures.files import DEFAULT_MAX_FILE_BYTES
 
 from mock_server.faults import LatencyRange
 
@@ -30,6 +31,7 @@ class Settings:
     access_log: str | None = None  # "plain" or "json"
     read_timeout: float = 10.0  # seconds to receive a whole request (line, headers, body)
     max_header_bytes: int = 32 * 1024  # request line and headers; more is a 431
+    max_dataset_bytes: int = DEFAULT_MAX_FILE_BYTES  # per --dataset file, checked before reading
 
     @property
     def uses_default_dataset(self) -> bool:

@@ -26,6 +26,7 @@ from mock_server.settings import Settings
 from mock_server.store import BaseCustomers, CustomerStore
 
 LABEL = "ndt-customer mock"
+SIZE_FLAG = "--dataset-max-bytes"
 
 
 def _folder_size(folder: Path, manifest: dict[str, Any]) -> int:
@@ -46,7 +47,9 @@ def load_dataset(settings: Settings, contract: Contract, *, quiet: bool = False)
     shared = settings.workers > 1
     if settings.dataset is not None or settings.uses_default_dataset:
         folder = settings.dataset if settings.dataset is not None else default_dataset_dir()
-        checked = checked_folder(folder, contract)
+        checked = checked_folder(
+            folder, contract, max_file_bytes=settings.max_dataset_bytes, limit_name=SIZE_FLAG
+        )
         if settings.dataset is None and not shared:
             return checked  # the committed default: in memory, in well under a second
         total = _folder_size(folder, checked.manifest)

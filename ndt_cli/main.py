@@ -84,11 +84,41 @@ def build_parser(
     return parser, subparsers
 
 
+# The base install serves the mock; these modules come with an extra (pyproject.toml).
+EXTRA_OF = {
+    "schemathesis": "conform",
+    "hypothesis": "conform",
+    "jsonpatch": "conform",
+    "pytest": "conform",
+    "prance": "lint",
+    "openapi_spec_validator": "lint",
+    "openapi_schema_validator": "lint",
+}
+
+
+def missing_extra(exc: ModuleNotFoundError) -> str | None:
+    """The one line for a subcommand whose extra is not installed; None for any other."""
+    module = (exc.name or "").split(".")[0]
+    extra = EXTRA_OF.get(module)
+    if extra is None:
+        return None
+    return (
+        f"ndt-customer: this command needs the '{extra}' extra ({module} is not installed): "
+        f"pip install 'ndt-customer[{extra}]'"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(list(sys.argv[1:] if argv is None else argv))
     except KeyboardInterrupt:  # also while a subcommand's modules are still being imported
         return 130
+    except ModuleNotFoundError as exc:  # `make mock` installs the base package only
+        line = missing_extra(exc)
+        if line is None:
+            raise
+        print(line, file=sys.stderr)
+        return 2
 
 
 def _dispatch(argv: list[str]) -> int:

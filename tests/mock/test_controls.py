@@ -13,7 +13,8 @@ from ndt_fixtures import PERSONAS
 from openapi_spec_validator import validate
 from support import AMELIA
 
-from mock_server.controls import PersonaToken, build_controls, persona_tokens, prefer_parameter
+from mock_server.controls import PersonaToken, build_controls, prefer_parameter, shown_tokens
+from mock_server.dataset_personas import DatasetPersona
 from mock_server.discovery import wants_html
 from mock_server.offcontract import (
     ADMIN_TAG,
@@ -25,7 +26,7 @@ from mock_server.offcontract import (
 from mock_server.scenarios import examples_by_status, parse_prefer
 
 CONTRACT = load_contract()
-TOKENS = persona_tokens(PERSONAS, lambda _token: True)
+TOKENS = [PersonaToken(p.key, p.story, p.customer_id, p.token) for p in PERSONAS if p.token]
 OPEN, GUARDED, OFF = AdminMode(), AdminMode(True, True), AdminMode(False)
 MODES = {"open": OPEN, "token": GUARDED, "off": OFF}
 
@@ -129,7 +130,7 @@ def test_admin_bodies_are_the_contracts_profile_schema_by_reference():
 def test_open_admin_with_a_dataset_holding_no_persona_token_says_so():
     document = build_controls(CONTRACT, [], OPEN)
     note = document["paths"]["/customers"]["get"]["description"]
-    assert "holds none of the personas' tokens" in note and AMELIA.token not in note
+    assert "offers no persona with a token" in note and AMELIA.token not in note
 
 
 def test_a_contract_that_already_names_a_mock_schema_is_refused():
@@ -144,11 +145,12 @@ def test_follow_refuses_a_reference_outside_the_document():
         follow({}, {"$ref": "other.yaml#/Thing"})
 
 
-def test_persona_tokens_keep_the_personas_whose_token_the_data_holds():
-    held = persona_tokens(PERSONAS, lambda token: token == AMELIA.token)
-    assert held == [PersonaToken(AMELIA.key, AMELIA.story, AMELIA.customer_id, AMELIA.token)]
-    assert all(p.token for p in TOKENS)  # a persona without a token is never listed
-    assert len(TOKENS) == len([p for p in PERSONAS if p.token])
+def test_shown_tokens_keep_the_dataset_personas_that_have_a_token():
+    with_token = DatasetPersona(AMELIA.key, AMELIA.story, AMELIA.customer_id, AMELIA.token, False)
+    without = DatasetPersona("no-token", "s", "0003911000000000007", None, True)
+    assert shown_tokens([with_token, without]) == [
+        PersonaToken(AMELIA.key, AMELIA.story, AMELIA.customer_id, AMELIA.token)
+    ]
 
 
 @pytest.mark.parametrize(

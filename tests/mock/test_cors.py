@@ -7,10 +7,11 @@ import httpx
 import pytest
 from ndt_contract import load_contract
 from ndt_fixtures import default_dataset_dir, read_dataset
+from starlette.datastructures import MutableHeaders
 from support import asgi_request
 
 from mock_server.app import create_app
-from mock_server.cors import CORS, EXPOSED_HEADERS, cors_options
+from mock_server.cors import CORS, EXPOSED_HEADERS, cors_options, with_vary_origin
 from mock_server.problems import ProblemCatalogue
 from mock_server.settings import Settings
 
@@ -93,3 +94,40 @@ def test_a_private_network_refusal_does_not_point_at_cors_origin():
     headers = preflight("http://x", **{"Access-Control-Request-Private-Network": "true"})
     body = request(app, "OPTIONS", "/x", headers).json()
     assert body["detail"] == "CORS preflight refused: private-network not allowed."
+
+
+def _starlettes_vary(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """What starlette's CORS writes for a request without an Origin (its own code path)."""
+    message = {"headers": list(headers)}
+    mutable = MutableHeaders(scope=message)
+    mutable["Vary"] = ", ".join([*mutable.getlist("Vary"), "Origin"])
+    return message["headers"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [],
+        [(b"content-type", b"application/json")],
+        [(b"vary", b"Accept"), (b"content-length", b"2")],
+        [(b"vary", b"Accept"), (b"x-a", b"1"), (b"vary", b"Cookie"), (b"x-b", b"2")],
+    ],
+    ids=["none", "no vary", "one vary", "two vary"],
+)
+def test_the_no_origin_fast_path_writes_vary_as_starlette_does(headers):
+    assert with_vary_origin(headers) == _starlettes_vary(headers)
+
+
+async def _with_vary_accept(scope, receive, send):
+    headers = [(b"vary", b"Accept"), (b"content-length", b"0")]
+    await send({"type": "http.response.start", "status": 204, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def test_a_request_without_origin_gets_vary_origin_and_no_cors_headers():
+    app = CORS(_with_vary_accept, **cors_options(("*",)))
+    response = request(app, "GET", "/x", {})
+    assert response.headers.get_list("vary") == ["Accept, Origin"]
+    assert "access-control-allow-origin" not in response.headers
+    with_origin = request(app, "GET", "/x", {"Origin": "http://x"})
+    assert with_origin.headers["access-control-allow-origin"] == "*"

@@ -10,17 +10,19 @@ from ndt_fixtures import Record, persona
 from mock_server.customers import (
     OPERATIONS,
     Call,
+    RecentBodies,
     Reply,
     bearer_token,
     get_customer,
     get_customer_by_access_token,
     search_customers,
     unavailable,
+    values_body,
     verify_email_address,
     verify_phone_number,
 )
 from mock_server.problems import ApiProblem
-from mock_server.store import CustomerStore
+from mock_server.store import CustomerStore, stored
 
 AMELIA = persona("multi-account")  # accounts, a token
 OLIVER = persona("applicant-no-account")  # no accounts, a token
@@ -234,3 +236,36 @@ def test_the_table_passes_the_token_to_get_customer(store):
             store, Call(path={"customerId": AMELIA.customer_id}, token="unknown")
         )
     assert caught.value.status == 401
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_values_body_joins_the_stored_bytes_as_they_are(count):
+    found = [stored({"id": f"{n:019d}", "givenName": f"N{n}"}, n) for n in range(count)]
+    body = values_body(found)
+    assert json.loads(body) == {"values": [json.loads(c.raw) for c in found]}
+    assert body == b'{"values":[' + b",".join(c.raw for c in found) + b"]}"
+
+
+def test_recent_bodies_reuse_the_bytes_of_the_same_result_list_only():
+    bodies = RecentBodies(size=2)
+    first = [stored({"id": "1"}, 0)]
+    body = bodies.body(first)
+    assert bodies.body(first) is body  # the same list: the same bytes, not a new join
+    fresh = bodies.body(list(first))  # an equal list is another answer: joined afresh
+    assert fresh == body and fresh is not body
+    assert json.loads(bodies.body([stored({"id": "2"}, 1)])) == {"values": [{"id": "2"}]}
+
+
+def test_recent_bodies_forget_the_oldest_past_their_size():
+    bodies = RecentBodies(size=2)
+    lists = [[stored({"id": str(n)}, n)] for n in range(3)]
+    kept = [bodies.body(found) for found in lists]
+    assert bodies.body(lists[2]) is kept[2]
+    assert bodies.body(lists[0]) is not kept[0]  # evicted, joined again
+    assert bodies.body(lists[0]) == kept[0]
+
+
+def test_a_repeated_search_answers_the_same_bytes_without_joining_again(store):
+    body = {"filter": {"familyName": AMELIA.profile["familyName"]}}
+    first = search_customers(store, body).body
+    assert search_customers(store, body).body is first

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
 
 import pytest
 from ndt_contract import Operation
@@ -15,7 +17,10 @@ from mock_server.scenarios import (
     examples_by_status,
     forced_problem,
     parse_prefer,
+    preference,
+    preferences,
     scenario_reply,
+    whole_number,
 )
 
 
@@ -116,13 +121,22 @@ def test_the_last_value_of_a_repeated_preference_wins():
     assert prefer("code=404, code=429").code == 429
 
 
-@pytest.mark.parametrize("value", ["418", "abc", "-1", "", "200.0"])
-def test_an_undocumented_or_unreadable_code_is_a_400_listing_the_codes(value):
+@pytest.mark.parametrize("value", ["418", "999999", "4" * 4301])
+def test_an_undocumented_code_is_a_400_listing_the_codes(value):
     problem = problem_of(f"code={value}")
-    message = f"code={value} is not documented for GetThing"
+    message = f"code={value[:40]}{'...' if len(value) > 40 else ''} is not documented for GetThing"
     assert problem.status == 400
     assert problem.detail == f"Prefer header: {message}"
     assert problem.errors == {"Prefer": [message, "available codes: 200, 404, 429"]}
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "", "200.0", "²", "٤٠٤", "+404", "4 04"])
+def test_a_code_that_is_not_ascii_digits_is_a_400_saying_so(value):
+    problem = problem_of(f"code={value}")
+    assert problem.status == 400
+    assert problem.errors == {
+        "Prefer": [f"code={value} is not a status code", "available codes: 200, 404, 429"]
+    }
 
 
 def test_an_unknown_example_is_a_400_listing_every_example():
@@ -147,15 +161,90 @@ def test_an_example_for_a_code_without_examples_says_none():
     assert problem.errors["Prefer"][1] == "available examples: none"
 
 
-@pytest.mark.parametrize("value", ["soon", "-5", str(MAX_DELAY_MS + 1), "1.5"])
-def test_a_bad_delay_is_a_400(value):
+@pytest.mark.parametrize("value", ["soon", "-5", "1.5", "³", "", "1e3"])
+def test_a_delay_that_is_not_a_whole_number_is_a_400(value):
     problem = problem_of(f"delay={value}")
+    assert problem.status == 400
     assert problem.errors == {
         "Prefer": [
-            f"delay={value} is not a number of milliseconds",
+            f"delay={value} is not a whole number of milliseconds",
             f"available: 0 to {MAX_DELAY_MS}",
         ]
     }
+
+
+@pytest.mark.parametrize("value", [str(MAX_DELAY_MS + 1), "999999", "9" * 4301])
+def test_a_delay_out_of_range_is_a_400_that_says_the_range(value):
+    problem = problem_of(f"delay={value}")
+    assert problem.status == 400
+    message = problem.errors["Prefer"][0]
+    assert message.startswith(f"delay must be 0-{MAX_DELAY_MS} ms (got {value[:40]}")
+    assert len(message) < 120  # a long value is not echoed whole
+
+
+def test_a_long_example_name_is_not_echoed_whole():
+    problem = problem_of("example=" + "x" * 5000)
+    assert problem.errors["Prefer"][0] == f"no example {'x' * 40 + '...'!r} for GetThing"
+
+
+@pytest.mark.parametrize(
+    "part,found",
+    [
+        ("code=404", ("code", "404")),
+        ('  Code = " 404 " ', ("code", "404")),
+        ('code="404', ("code", "404")),  # an unclosed quote, as the old pattern read it
+        ('code=404"', ("code", "404")),
+        ('code="', ("code", "")),
+        ('code="4"0"', None),  # a quote inside the value: unreadable, ignored
+        ("respond-async", None),  # no value
+        ("co de=404", None),  # a name is letters and hyphens
+        ("c0de=404", None),
+        ("=404", None),
+        ("wait=10=20", ("wait", "10=20")),
+    ],
+)
+def test_one_preference_is_read_or_ignored(part, found):
+    assert preference(part) == found
+
+
+def test_preferences_keep_the_known_ones_and_the_last_value():
+    assert preferences("respond-async; wait=5, code=404;delay=1, code=429") == {
+        "code": "429",
+        "delay": "1",
+    }
+
+
+@pytest.mark.parametrize(
+    "text,number",
+    [
+        ("0", 0),
+        ("60000", 60000),
+        ("007", 7),
+        ("1" * 10, 10**9),
+        ("", None),
+        ("²", None),
+        ("-1", None),
+    ],
+)
+def test_whole_number_reads_ascii_digits_only(text, number):
+    assert whole_number(text) == number
+
+
+def test_a_header_of_32_kib_is_parsed_in_linear_time():
+    """The old pattern backtracked: 2.4 KB of this took seconds; 32 KB now takes milliseconds."""
+    hostile = [
+        "code=" + " " * 32_000 + "x",
+        "code=" + " " * 16_000 + '"' + " " * 15_000 + '"x',  # seconds at 2.4 KB before
+        "a" * 32_000 + "=",
+        'code="' + " " * 32_000,
+        ",".join(["respond-async"] * 2_500),
+        "delay=" + "\t" * 16_000 + '"',
+    ]
+    for header in hostile:
+        started = time.perf_counter()
+        with contextlib.suppress(ApiProblem):
+            prefer(header)
+        assert time.perf_counter() - started < 0.05, header[:20]
 
 
 @pytest.mark.parametrize(

@@ -79,7 +79,7 @@ def test_missing_dataset_folder_is_a_clear_error(tmp_path):
     )
     assert (
         result.returncode == 2
-        and "no such file" in result.stderr
+        and "none: no such folder" in result.stderr
         and "Traceback" not in result.stderr
     )
 

@@ -118,11 +118,11 @@ BROKEN = {
     ),
     "manifest not UTF-8": (
         lambda f: (f / "manifest.json").write_bytes(b'{"seed": "\xff"}'),
-        r"manifest\.json: not UTF-8 text",
+        r"manifest\.json:1: not UTF-8 text",
     ),
     "manifest not JSON": (
         lambda f: (f / "manifest.json").write_text("{seed"),
-        r"manifest\.json: not JSON",
+        r"manifest\.json:1: not JSON",
     ),
 }
 
