@@ -18,14 +18,14 @@ import secrets
 import shutil
 import tempfile
 import threading
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ndt_contract import Contract
 from ndt_fixtures import UNKNOWN_TOKENS
-from ndt_fixtures.dataio import CUSTOMERS, FORMAT_VERSION, MANIFEST, TOKENS
+from ndt_fixtures.dataio import CUSTOMERS, TOKENS
+from ndt_fixtures.manifest import FORMAT_VERSION, MANIFEST
 from ndt_fixtures.tokens import make_token
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
@@ -136,14 +136,23 @@ class Recording:
                 out.write(_line({"token": token, "customerId": customer_id}))
             for token in UNKNOWN_TOKENS:
                 out.write(_line({"token": token, "customerId": None}))
+        # Each recorded token relation is a persona of the recording, so `mock --dataset`
+        # serves it and `conform` finds it as it finds the built-in ones.
+        personas = [
+            {
+                "key": f"recorded-{n}",
+                "story": f"a customer recorded through the validation proxy ({SOURCE})",
+                "id": customer_id,
+                "token": token,
+            }
+            for n, (customer_id, token) in enumerate(tokens.items(), start=1)
+        ]
         manifest = {
             "format": FORMAT_VERSION,
             "seed": None,
             "count": len(profiles),
             "customers": len(profiles),
-            "source": SOURCE,
-            "recordedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "tokens": len(tokens),
+            "personas": personas,
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         self._write_testdata(staging, profiles, tokens)
