@@ -326,7 +326,8 @@ class Recorder:
         added = False
         for name, failure in checks:
             with self._lock:
-                stats.checks_run.add(name)
+                if name != FOLLOW_UP_CHECK:  # named by the response check of each judgement
+                    stats.checks_run.add(name)
             if failure is None:
                 continue
             if name in masked and (found_outage is not None or forced is not None):
@@ -365,9 +366,12 @@ class Recorder:
             reproduction = Reproduction(curl, status, tuple(sorted(set(_env_refs(curl)))))
         with self._lock:
             for judgement in judgements:
+                named = response_check_of(judgement.rule) if check == FOLLOW_UP_CHECK else check
+                if check == FOLLOW_UP_CHECK and label:
+                    self.stats(label).checks_run.add(named)
                 rule = self.redactor.text(f"{judgement.where} {judgement.rule}".strip())
                 violation = Violation(
-                    check=check,
+                    check=named,
                     rule=rule,
                     title=self.redactor.text(failure.title),
                     message=self.redactor.text(judgement.message),

@@ -88,8 +88,8 @@ class RunContext:
     transport: Mapping[str, Any] = field(default_factory=dict)
     rules: Mapping[str, Rule] = field(default_factory=dict)
     id_pairs: dict[str, set[str]] = field(default_factory=dict)  # customerId -> profile ids
-    # A profile's id -> who it is (customerRef, ssoId), from every answer that showed it.
-    profiles: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    # A profile's id -> who it is ({customerRef, ssoId} as shown), from every answer showing it.
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.rules:
@@ -102,14 +102,13 @@ class RunContext:
             self.id_pairs.setdefault(path_id, set()).add(body_id)
             return set(self.id_pairs[path_id])
 
-    def learn_profile(self, profile: Mapping[str, Any]) -> tuple[Any, Any] | None:
+    def learn_profile(self, profile: Mapping[str, Any]) -> dict[str, Any] | None:
         """Remember who a profile is by its id; returns who that id was before, if known."""
         profile_id = profile.get("id")
         if not isinstance(profile_id, str):
             return None
-        who = (profile.get("customerRef"), profile.get("ssoId"))
         with self.lock:
-            return self.profiles.setdefault(profile_id, who)
+            return self.profiles.setdefault(profile_id, who_is(profile))
 
     def ids_are_path_ids(self) -> bool:
         """The target's own answers show a profile's id is the customerId it was asked with."""
@@ -136,6 +135,19 @@ class RunContext:
 
 
 PureCheck = Callable[[RunContext, Exchange, Call], None]
+WHO = ("customerRef", "ssoId")
+
+
+def who_is(profile: Mapping[str, Any]) -> dict[str, Any]:
+    """What tells one customer from another in a profile: its customerRef and ssoId."""
+    return {k: profile[k] for k in WHO if profile.get(k) is not None}
+
+
+def other_customer(first: Mapping[str, Any], second: Mapping[str, Any]) -> bool:
+    """Two profiles are of different customers when a field telling customers apart differs
+    where both show it (a missing field says nothing)."""
+    a, b = who_is(first), who_is(second)
+    return any(k in a and k in b and a[k] != b[k] for k in WHO)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from conformance.checks.base import Call, Identity, RunContext, Violation, check, violation
+from conformance.checks.base import (
+    Call,
+    Identity,
+    RunContext,
+    Violation,
+    check,
+    other_customer,
+    violation,
+)
 from conformance.exchange import Exchange
 
 BY_TOKEN = "GetCustomerByAccessToken"
@@ -207,7 +215,6 @@ def customer_id_mapping(ctx: RunContext, seen: Exchange, call: Call) -> None:
         return
     ids = ctx.learn_id(path_id, body_id)
     where = ctx.where(BY_ID)
-    who = (seen.body.get("customerRef"), seen.body.get("ssoId"))
     if len(ids) > 1:
         raise violation(
             seen,
@@ -218,7 +225,7 @@ def customer_id_mapping(ctx: RunContext, seen: Exchange, call: Call) -> None:
         )
     with ctx.lock:
         shown = ctx.profiles.get(path_id)
-    if body_id != path_id and shown is not None and shown != who:
+    if body_id != path_id and shown is not None and other_customer(shown, seen.body):
         raise violation(
             seen,
             "GetCustomer answered another customer",
@@ -227,7 +234,7 @@ def customer_id_mapping(ctx: RunContext, seen: Exchange, call: Call) -> None:
             "self.id-mapping",
             where=where,
         )
-    if before is not None and before != who:
+    if before is not None and other_customer(before, seen.body):
         raise violation(
             seen,
             "GetCustomer answered another customer",

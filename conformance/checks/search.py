@@ -14,7 +14,7 @@ from typing import Any
 
 from ndt_contract.matching import FILTER_KEYS, as_dict, dicts, matches, uk_forms
 
-from conformance.checks.base import Call, RunContext, check, violation
+from conformance.checks.base import Call, RunContext, check, other_customer, violation
 from conformance.exchange import Exchange
 
 SEARCH = "SearchCustomers"
@@ -148,18 +148,17 @@ def search_result_fetchable(ctx: RunContext, seen: Exchange, call: Call) -> None
     # answers showed one, else our reading.
     mapping = "self.id-mapping" if ctx.ids_are_path_ids() else "identity.id-is-customer-id"
     body = fetched.body if isinstance(fetched.body, dict) else {}
-    if fetched.status == 200 and body and not fetched.headers.get("nocustomerdetails"):
-        who = ("customerRef", "ssoId")
-        if any(k in first and k in body and first[k] != body[k] for k in who):
-            raise violation(
-                seen,
-                "A search result fetched by its id is another customer",
-                f"GetCustomer for the result's id {first['id']} answered a customer whose "
-                "customerRef or ssoId differs from the result's (id "
-                f"{body.get('id')!r}): the target shows one id as two customers",
-                "self.id-mapping",
-                where=where,
-            )
+    shown = fetched.status == 200 and body and not fetched.headers.get("nocustomerdetails")
+    if shown and other_customer(first, body):
+        raise violation(
+            seen,
+            "A search result fetched by its id is another customer",
+            f"GetCustomer for the result's id {first['id']} answered a customer whose "
+            "customerRef or ssoId differs from the result's (id "
+            f"{body.get('id')!r}): the target shows one id as two customers",
+            "self.id-mapping",
+            where=where,
+        )
     if fetched.status != 200 or body.get("id") != first["id"]:
         raise violation(
             seen,

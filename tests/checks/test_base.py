@@ -111,8 +111,18 @@ def test_learn_id_collects_the_profile_ids_each_path_id_answered():
 def test_learn_profile_remembers_who_an_id_was_first():
     context = RunContext(VIEWS)
     assert context.learn_profile({"customerRef": "r"}) is None  # no id: nothing to learn
-    assert context.learn_profile({"id": "1", "customerRef": "r", "ssoId": "s"}) == ("r", "s")
-    assert context.learn_profile({"id": "1", "customerRef": "x", "ssoId": "s"}) == ("r", "s")
+    first = {"customerRef": "r", "ssoId": "s"}
+    assert context.learn_profile({"id": "1", **first}) == first
+    assert context.learn_profile({"id": "1", "customerRef": "x", "ssoId": "s"}) == first
+
+
+def test_customers_differ_only_where_both_show_what_tells_them_apart():
+    from conformance.checks.base import other_customer
+
+    assert other_customer({"customerRef": "a"}, {"customerRef": "b"})
+    assert not other_customer({"customerRef": "a"}, {"customerRef": "a", "ssoId": "s"})
+    assert not other_customer({"customerRef": "a"}, {"ssoId": "s"})  # nothing to compare
+    assert other_customer({"ssoId": "s", "customerRef": None}, {"ssoId": "t"})
 
 
 def test_a_probe_is_claimed_once_per_key_within_the_budget():

@@ -163,9 +163,14 @@ def test_an_unreachable_run_says_why_on_every_skipped_testcase(tmp_path):
     for label in run.operations:
         run.operations[label] = operation(label, checks_run=set())
     suite = parse(run, tmp_path)
-    messages = {c.find("skipped").get("message") for c in suite.iter("testcase")}
+    checks = [c for c in suite.iter("testcase") if c.get("classname") != "run"]
+    messages = {c.find("skipped").get("message") for c in checks}
     assert messages == {("connection refused " + "x" * 300)[:200]}
     assert suite.get("skipped") == "6"
+    # The inconclusive run is one error testcase saying why: red in a CI widget, not grey.
+    (verdict,) = [c for c in suite.iter("testcase") if c.get("classname") == "run"]
+    assert verdict.get("name") == "inconclusive" and suite.get("errors") == "1"
+    assert verdict.find("error").get("message").startswith("INCONCLUSIVE: connection refused")
 
 
 def test_a_check_run_on_one_operation_only_is_a_testcase_there(tmp_path):
@@ -184,11 +189,12 @@ def test_run_errors_are_error_testcases_counted_apart(tmp_path):
     suite = parse(result(errors=["timeout on GET", long]), tmp_path)
     errors = [c for c in suite.iter("testcase") if c.get("classname") == "run"]
     assert [(c.get("name"), c.find("error").get("message")) for c in errors] == [
+        ("inconclusive", "INCONCLUSIVE: 2 error(s) while testing: timeout on GET"),
         ("error", "timeout on GET"),
         ("error", long[:200]),
     ]
-    assert errors[1].find("error").text == long
-    assert (suite.get("tests"), suite.get("errors")) == ("8", "2")
+    assert errors[2].find("error").text == long
+    assert (suite.get("tests"), suite.get("errors")) == ("9", "3")
 
 
 def test_a_long_title_is_cut_in_the_message_attribute(tmp_path):

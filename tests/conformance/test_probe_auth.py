@@ -8,10 +8,11 @@ import json
 import pytest
 import schemathesis
 from broken.base import ThreadedServer
+from checks.fake import VIEWS
 from ndt_contract import load_contract
 from schemathesis.config import SchemathesisConfig
 
-from conformance.checks.base import caller
+from conformance.checks.base import RunContext, caller
 from conformance.engine import register_token_auth
 from conformance.exchange import Exchange
 
@@ -104,7 +105,8 @@ def test_every_probe_answer_reaches_the_observer_as_an_exchange(target):
     url, _log = target
     schema = schema_for(url)
     observed: list[Exchange] = []
-    answer = caller(search_case(schema), original({}), observed.append)(
+    context = RunContext(VIEWS, observe=observed.append)
+    answer = caller(search_case(schema), original({}), context)(
         "GetCustomer", path_parameters=CUSTOMER
     )
     assert observed == [answer]
