@@ -18,6 +18,7 @@ import httpx
 from ndt_contract import Contract, load_contract
 
 from conformance.auth import OAuthTokenSource, TokenError
+from conformance.bounds import BoundExceeded, Limits
 from conformance.checks import RunContext, registered
 from conformance.drift import DriftReport
 from conformance.engine import (
@@ -32,12 +33,13 @@ from conformance.engine import (
 )
 from conformance.findings import merge_findings
 from conformance.judge import Judgement, Views
-from conformance.options import ConformOptions, validate, without_userinfo
+from conformance.options import ConformOptions, UsageError, validate, without_userinfo
 from conformance.redact import Redactor, vocabulary_of
 from conformance.report.baseline import apply_baseline, write_baseline
 from conformance.report.model import Finding, OperationStats, RunResult
 from conformance.status_coverage import force_documented_statuses
 from conformance.testdata import TestData, discover_mock, load_testdata
+from conformance.transport import Gate, TransportRefused, parse_target
 
 MOCK_TOKEN_ENV = "NDT_TOKEN"
 OAUTH_TOKEN_ENV = "NDT_OAUTH_TOKEN"
@@ -56,8 +58,23 @@ def tls_context(options: ConformOptions) -> ssl.SSLContext:
     return context
 
 
-def _client(options: ConformOptions) -> httpx.Client:
-    return httpx.Client(
+def gate_for(options: ConformOptions, started: float | None = None) -> Gate:
+    """The one gate of a run: the validated target and token endpoint, the run's bounds, and
+    --max-time as a hard deadline from `started` (a monotonic instant)."""
+    allowed = {parse_target(options.base_url)}
+    if options.oauth:
+        allowed.add(parse_target(options.oauth.token_url))
+    limits = Limits(
+        request_timeout=options.request_timeout, max_response_bytes=options.max_response_bytes
+    )
+    deadline = None
+    if options.max_time is not None:
+        deadline = (time.monotonic() if started is None else started) + options.max_time
+    return Gate(allowed, limits, deadline=deadline, max_time=options.max_time)
+
+
+def _client(options: ConformOptions, gate: Gate) -> httpx.Client:
+    return gate.httpx_client(
         verify=tls_context(options),
         timeout=options.request_timeout,
         headers=options.headers,
@@ -68,6 +85,8 @@ def probe(options: ConformOptions, client: httpx.Client) -> str | None:
     """Why the target cannot be tested (unreachable or unhealthy); None when it answers."""
     try:
         response = client.get(options.base_url)
+    except BoundExceeded as exc:
+        return f"cannot test {without_userinfo(options.base_url)}: {exc}"
     except httpx.HTTPError as exc:
         return f"cannot reach {without_userinfo(options.base_url)}: {type(exc).__name__}"
     if response.status_code in (502, 504):
@@ -110,7 +129,22 @@ def run_conformance(
                 label, op.operation_id, documented=tuple(sorted(op.documented_statuses))
             )
 
-    with _client(options) as client:
+    gate = gate_for(options)
+    try:
+        return _run(options, contract, result, gate, seed, on_progress)
+    except TransportRefused as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _run(
+    options: ConformOptions,
+    contract: Contract,
+    result: RunResult,
+    gate: Gate,
+    seed: int,
+    on_progress: ProgressCallback | None,
+) -> RunResult:
+    with _client(options, gate) as client:
         why = probe(options, client)
         if why:
             result.unreachable = why
@@ -126,7 +160,9 @@ def run_conformance(
     secret_vars: dict[str, str] = {}
     token_source: OAuthTokenSource | None = None
     if options.oauth:
-        token_source = OAuthTokenSource(options.oauth, client_factory=lambda: _client(options))
+        token_source = OAuthTokenSource(
+            options.oauth, client_factory=lambda: _client(options, gate)
+        )
         secret_vars[token_source.client_secret] = options.oauth.client_secret_env
         try:
             secret_vars[token_source.token()] = OAUTH_TOKEN_ENV
@@ -168,6 +204,8 @@ def run_conformance(
     raw: list[Finding] = []
     samples: dict[str, Any] = {}
     context = RunContext(views, data.identities)
+    checks_applied = result.checks
+    phases = result.phases
     with hypothesis_storage(options), registered(context, frozenset(checks_applied)):
         for pass_phases, workers in engine_passes(phases, options.workers):
             if result.stopped_early:
@@ -181,6 +219,7 @@ def run_conformance(
                     seed,
                     current_token if token_source else None,
                     token_source.invalidate if token_source else None,
+                    gate=gate,
                 ),
                 options,
                 result,
@@ -190,9 +229,10 @@ def run_conformance(
                 samples,
                 views,
             )
-        if is_mock and not result.stopped_early:
+        if is_mock and not result.stopped_early and not gate.breach:
             force_documented_statuses(samples, result, raw, redactor, on_progress, views)
     result.elapsed = time.perf_counter() - started
+    _stop_reason(gate, result)
     result.findings = merge_findings(raw)
     if options.drift_report:
         drift_report(result).write(options.drift_report)
@@ -205,6 +245,21 @@ def run_conformance(
     if options.pii_file:
         redactor.write_pii_file(options.pii_file)
     return result
+
+
+def _stop_reason(gate: Gate, result: RunResult) -> None:
+    """What the gate saw, as the run's outcome: a refused host is a usage error (exit 2);
+    a bound a response went past makes the run inconclusive, with that bound as the reason."""
+    if gate.refused:
+        raise UsageError(gate.refused)
+    if not gate.breach:
+        return
+    if gate.breach.startswith("--max-time"):
+        result.stopped_early = result.stopped_early or f"--max-time {gate.max_time:g} s reached"
+        if "during a request" in gate.breach:
+            result.errors.append(f"{gate.breach}: a response was cut off")
+        return
+    result.unreachable = f"stopped: {gate.breach}"
 
 
 def drift_report(result: RunResult) -> DriftReport:
