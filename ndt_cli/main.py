@@ -27,6 +27,7 @@ def version_text() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     import yaml
+    from ndt_contract.bundle import load_yaml
     from ndt_contract.loader import spec_root
 
     try:
@@ -34,7 +35,7 @@ def version_text() -> str:
     except PackageNotFoundError:
         tool = "unknown (not installed)"
     try:
-        info = yaml.safe_load((spec_root() / "openapi.yaml").read_text(encoding="utf-8"))["info"]
+        info = load_yaml((spec_root() / "openapi.yaml").read_text(encoding="utf-8"))["info"]
         contract = f"{info['title']} API {info['version']}"
     except (OSError, KeyError, TypeError, yaml.YAMLError):
         contract = "unreadable"
