@@ -161,12 +161,13 @@ def _describes_our_mock(base_url: str, client: httpx.Client, timeout: float) -> 
 
 def _persona_filters(personas: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Searches the personas answer: a shared name (two customers), a shared postcode."""
-    return [
-        {str(k): v for k, v in f.items() if isinstance(v, str)}
-        for p in personas
-        for f in (p.get("searches") if isinstance(p.get("searches"), list) else [])[:MAX_SEARCHES]
-        if isinstance(f, dict)
-    ]
+    found = []
+    for persona in personas:
+        searches = persona.get("searches")
+        for f in searches[:MAX_SEARCHES] if isinstance(searches, list) else []:
+            if isinstance(f, dict):
+                found.append({str(k): v for k, v in f.items() if isinstance(v, str)})
+    return found
 
 
 def apply_to_spec(spec: dict[str, Any], data: TestData) -> dict[str, Any]:
