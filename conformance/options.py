@@ -146,7 +146,8 @@ def strict_target(url: str, option: str) -> Target:
 
 def without_userinfo_safe(text: str) -> str:
     """A message about a URL, with anything between `//` and `@` dropped (it may be a password)."""
-    return re.sub(r"//[^/\s'\"]*@", "//", text)
+    text = re.sub(r"//[^/\s'\"]*@", "//", text)
+    return re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], text)
 
 
 def _netloc(url: str) -> str:

@@ -95,8 +95,8 @@ def _check_host(url: str, host: str) -> str:
             address = ipaddress.IPv6Address(inner)
         except ValueError:
             raise _refuse(url, "brackets hold an IPv6 address, and nothing else") from None
-        if address.ipv4_mapped or "%" in inner:
-            raise _refuse(url, "write a mapped or scoped IPv6 address in its plain form")
+        if _embeds_ipv4(address) or "%" in inner:
+            raise _refuse(url, "write an IPv6 address that embeds IPv4 in its plain form")
         return str(address)
     if any(ch in DOT_LIKES for ch in host) or unicodedata.normalize("NFKC", host) != host:
         raise _refuse(url, "the host holds characters some clients read as dots or letters")
@@ -128,6 +128,13 @@ def _check_host(url: str, host: str) -> str:
             if decoded.isascii() or any(ch in DOT_LIKES for ch in decoded):
                 raise _refuse(url, f"{label!r} decodes to a label clients disagree on")
     return lowered
+
+
+def _embeds_ipv4(address: ipaddress.IPv6Address) -> bool:
+    """Mapped, compatible, 6to4, Teredo and NAT64 forms: another address under an IPv6 name."""
+    compatible = int(address) >> 32 == 0 and int(address) > 1
+    nat64 = address in ipaddress.IPv6Network("64:ff9b::/96")
+    return bool(address.ipv4_mapped or address.sixtofour or address.teredo or compatible or nat64)
 
 
 def parse_target(url: str) -> Target:
