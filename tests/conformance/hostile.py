@@ -7,6 +7,7 @@ other path. Each connection is closed after one response.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import socket
@@ -17,6 +18,7 @@ import zlib
 from collections.abc import Callable
 
 Behaviour = Callable[[socket.socket], None]
+MARK = b"\0counter-marker"
 
 
 def _head(status: str = "200 OK", headers: dict[str, str] | None = None) -> bytes:
@@ -167,10 +169,8 @@ class HostileServer:
         except OSError:
             pass
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 sock.close()
-            except OSError:
-                pass
 
     def __enter__(self) -> HostileServer:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -193,6 +193,7 @@ class ConnectionCounter:
         self.accepted = 0
         self.received = 0
         self._stop = False
+        self._marked = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
@@ -202,13 +203,27 @@ class ConnectionCounter:
                 conn, _ = self._sock.accept()
             except OSError:
                 continue
-            self.accepted += 1
             conn.settimeout(0.2)
-            try:
-                self.received += len(conn.recv(65536))
-            except OSError:
-                pass
+            data = b""
+            with contextlib.suppress(OSError):
+                data = conn.recv(65536)
             conn.close()
+            if data == MARK:
+                self._marked.set()
+                continue
+            self.accepted += 1
+            self.received += len(data)
+
+    def settle(self) -> ConnectionCounter:
+        """Wait until every connection made so far is counted: connections are accepted in
+        order, so once a marker connection made now is seen, all earlier ones were too."""
+        self._marked.clear()
+        with socket.socket() as marker:  # by address: no resolver involved
+            marker.settimeout(2)
+            marker.connect(("127.0.0.1", self.port))
+            marker.sendall(MARK)
+        assert self._marked.wait(5), "the counter never saw its marker"
+        return self
 
     def __enter__(self) -> ConnectionCounter:
         self._thread.start()
