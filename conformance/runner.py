@@ -206,29 +206,38 @@ def _run(
     context = RunContext(views, data.identities)
     checks_applied = result.checks
     phases = result.phases
-    with hypothesis_storage(options), registered(context, frozenset(checks_applied)):
+    with (
+        hypothesis_storage(options),
+        registered(context, frozenset(checks_applied)),
+        gate.guarding_requests(),
+    ):
         for pass_phases, workers in engine_passes(phases, options.workers):
             if result.stopped_early:
                 break
-            run_engine(
-                build_schema(
-                    contract,
-                    replace(options, workers=workers),
-                    data,
-                    pass_phases,
-                    seed,
-                    current_token if token_source else None,
-                    token_source.invalidate if token_source else None,
-                    gate=gate,
-                ),
-                options,
-                result,
-                raw,
-                redactor,
-                on_progress,
-                samples,
-                views,
-            )
+            try:
+                run_engine(
+                    build_schema(
+                        contract,
+                        replace(options, workers=workers),
+                        data,
+                        pass_phases,
+                        seed,
+                        current_token if token_source else None,
+                        token_source.invalidate if token_source else None,
+                        gate=gate,
+                    ),
+                    options,
+                    result,
+                    raw,
+                    redactor,
+                    on_progress,
+                    samples,
+                    views,
+                )
+            except Exception:
+                if not (gate.breach or gate.refused):
+                    raise
+                break  # the gate stopped the run: its reason is reported below
         if is_mock and not result.stopped_early and not gate.breach:
             force_documented_statuses(samples, result, raw, redactor, on_progress, views)
     result.elapsed = time.perf_counter() - started

@@ -350,7 +350,7 @@ class Gate:
     def mount(self, session: requests.Session) -> requests.Session:
         """Send everything `session` sends through this gate (idempotent); redirects are
         followed only to the validated targets, and proxy settings from the environment are
-        not used (a proxy would be a host the gate never judged)."""
+        not used: a run connects directly (a proxy would be a host the gate never judged)."""
         adapter = session.adapters.get("https://")
         if isinstance(adapter, _RequestsAdapter) and adapter.gate is self:
             return session
@@ -376,6 +376,26 @@ class Gate:
 
         session.get_redirect_target = get_redirect_target  # type: ignore[method-assign,assignment]
         return session
+
+    @contextlib.contextmanager
+    def guarding_requests(self) -> Iterator[None]:
+        """For the run's duration, every `requests` adapter in the process sends through this
+        gate: the engine builds sessions of its own (capability probes, unauthenticated
+        replays) that no schema transport sees. One run at a time per process."""
+        from requests.adapters import HTTPAdapter
+
+        gated = _RequestsAdapter(self)
+
+        def send(adapter: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+            return gated.send(request, *args, **kwargs)
+
+        previous = HTTPAdapter.send
+        HTTPAdapter.send = send  # type: ignore[method-assign,assignment]
+        try:
+            yield
+        finally:
+            HTTPAdapter.send = previous  # type: ignore[method-assign]
+            gated.close()
 
     def requests_session(self) -> requests.Session:
         from schemathesis.transport.requests import SameHostRedirectsSession
@@ -417,6 +437,10 @@ def _adapter_class() -> type:
     return HTTPAdapter
 
 
+# The send of requests' own adapter, kept before `guarding_requests` replaces it for a run.
+_PLAIN_SEND = _adapter_class().send  # type: ignore[attr-defined]
+
+
 class _RequestsAdapter(_adapter_class()):  # type: ignore[misc]
     """A requests adapter whose pools open only guarded connections, and whose `send` reads
     the body itself: by wall clock, capped after decoding."""
@@ -436,12 +460,20 @@ class _RequestsAdapter(_adapter_class()):  # type: ignore[misc]
             "https": type("GuardedTLSPool", (HTTPSConnectionPool,), {"ConnectionCls": tls}),
         }
 
-    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
-        raise self.gate._refused(f"refused the proxy {proxy!r}: a run connects directly")
-
     def send(self, request: Any, stream: bool = False, timeout: Any = None, **kwargs: Any) -> Any:
+        """As requests' own send, except that a refusal or a breach (recorded on the gate,
+        where the runner reads it) reaches the engine as a connection error it handles."""
         import requests
 
+        try:
+            return self._send(request, **kwargs)
+        except (BoundExceeded, TransportRefused) as exc:
+            raise requests.ConnectionError(str(exc), request=request) from None
+
+    def _send(self, request: Any, **kwargs: Any) -> Any:
+        import requests
+
+        kwargs["proxies"] = {}  # a run connects directly: a proxy is a host never judged
         gate = self.gate
         gate.admit_url(request.url)
         watch = gate._begin()
@@ -450,7 +482,9 @@ class _RequestsAdapter(_adapter_class()):  # type: ignore[misc]
         timer.start()
         try:
             remaining = max(watch.deadline - time.monotonic(), 0.001)
-            response = super().send(request, stream=True, timeout=(remaining, remaining), **kwargs)
+            response = _PLAIN_SEND(
+                self, request, stream=True, timeout=(remaining, remaining), **kwargs
+            )
             raw = response.raw
             try:
                 body = gate.body(

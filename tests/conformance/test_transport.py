@@ -176,12 +176,26 @@ def test_a_same_target_redirect_is_followed(world):
         assert gate.requests_session().get(f"{target.url}/x", timeout=5).status_code == 200
 
 
-def test_a_proxy_is_refused(world):
+def test_a_proxy_is_never_used(world):
     gate = Gate(ALLOWED)
     session = gate.requests_session()
-    with pytest.raises(TransportRefused, match="proxy"):
+    with contextlib.suppress(requests.RequestException):
         session.get(f"http://{STAGING}/", proxies={"http": f"http://{PRODUCTION}:3128"})
-    assert world.production.settle().accepted == 0
+    assert (world.staging.settle().accepted, world.production.settle().accepted) == (1, 0)
+
+
+def test_while_guarding_any_requests_session_sends_through_the_gate(world):
+    gate = Gate(ALLOWED)
+    with gate.guarding_requests():
+        with pytest.raises(requests.ConnectionError, match="refused"):
+            requests.Session().get(f"http://{PRODUCTION}./", timeout=2)
+        assert gate.refused
+        with contextlib.suppress(requests.RequestException):
+            requests.get(f"http://{STAGING}/", timeout=2)
+    assert (world.staging.settle().accepted, world.production.settle().accepted) == (1, 0)
+    with contextlib.suppress(requests.RequestException):  # and after the run, as before
+        requests.get(f"http://{PRODUCTION}/", timeout=2)
+    assert world.production.settle().accepted == 1
 
 
 def test_after_a_refusal_the_gate_remembers_it():
