@@ -59,7 +59,7 @@ def test_each_hostile_target_ends_inconclusive_with_its_bound(name, hostile_root
 def test_max_time_interrupts_a_hung_read():
     with HostileServer(drip_body) as target:
         result, took = run(target.url, max_time=2.0, request_timeout=60.0)
-    assert took < 6, took
+    assert took < 10, took  # the deadline, plus starting schemathesis
     assert result.stopped_early == "--max-time 2 s reached"
     assert result.verdict().code == EXIT_INCONCLUSIVE
     assert any("--max-time 2 s reached during a request" in e for e in result.errors)
