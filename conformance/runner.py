@@ -242,7 +242,7 @@ def _run(
             force_documented_statuses(samples, result, raw, redactor, on_progress, views)
     result.elapsed = time.perf_counter() - started
     _stop_reason(gate, result)
-    result.findings = merge_findings(raw)
+    result.findings = [publishable(f, redactor) for f in merge_findings(raw)]
     if options.drift_report:
         drift_report(result).write(options.drift_report)
     if token_source is not None:
@@ -254,6 +254,19 @@ def _run(
     if options.pii_file:
         redactor.write_pii_file(options.pii_file)
     return result
+
+
+def publishable(finding: Finding, redactor: Redactor) -> Finding:
+    """`finding` without the proposed changes that would put into the spec a value a request
+    carried (a reflected token, header or body value) or a secret: the drift report goes to
+    the spec's owner, and the terminal and HTML show the same proposals."""
+    kept = tuple(
+        replace(v, proposal=tuple(op for op in v.proposal if redactor.may_publish(op.value)))
+        for v in finding.violations
+    )
+    if kept == finding.violations:
+        return finding
+    return replace(finding, violations=kept)
 
 
 def _stop_reason(gate: Gate, result: RunResult) -> None:
