@@ -14,7 +14,9 @@ DESCRIPTION = "Contract-first mock and conformance harness for the NewDay Custom
 EPILOG = """exit codes (every subcommand):
   0  success
   1  the check failed (contract failures, lint problems, an unannounced breaking change)
-  2  usage error
+  2  usage error, or a refused target or input (production, an unreadable spec)
+  3  inconclusive (conform: the target could not be judged: unreachable, unhealthy, outages,
+     a response past a bound such as --request-timeout or --max-response-bytes)
   130  interrupted
 
 example:
