@@ -16,7 +16,7 @@ import httpx
 import yaml
 from ndt_contract.bundle import load_yaml
 
-from conformance.auth import token_from_env
+from conformance.auth import env_value
 from conformance.bounds import BoundExceeded
 from conformance.checks import Identity
 from conformance.options import UsageError, is_loopback
@@ -82,7 +82,7 @@ def load_testdata(path: Path, base_url: str) -> TestData:
     if not all(isinstance(i, str) for i in ids) or not all(isinstance(f, dict) for f in filters):
         raise UsageError(f"{path}: customerIds must be strings and searchFilters mappings")
     token_env = data.get("tokenEnv") or None
-    token = token_from_env(token_env) if token_env else None
+    token = env_value(str(token_env), f"tokenEnv in {source}") if token_env else None
     identities = _identities(path, data.get("tokens") or [])
     if token and data.get("customerId"):
         identities.setdefault(token, Identity(str(data["customerId"]), bool(data.get("noAccount"))))
@@ -98,7 +98,7 @@ def _identities(path: Path, entries: Any) -> dict[str, Identity]:
     for entry in entries:
         if not entry.get("tokenEnv") or not isinstance(entry.get("customerId"), str):
             raise UsageError(f"{path}: every tokens entry needs tokenEnv and a customerId string")
-        found[token_from_env(entry["tokenEnv"])] = Identity(
+        found[env_value(entry["tokenEnv"], f"tokens[].tokenEnv in {path}")] = Identity(
             entry["customerId"], bool(entry.get("noAccount"))
         )
     return found
