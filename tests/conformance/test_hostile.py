@@ -144,3 +144,16 @@ def test_decoding_stops_at_the_cap_whatever_the_coding():
             decoded_body([data], coding, small)
     assert decoded_body([gzip.compress(b"ok")], "gzip") == b"ok"
     assert decoded_body([b"not gzip"], "gzip") == b"not gzip"
+
+
+def test_a_hostile_token_endpoint_is_a_reason_not_a_traceback(monkeypatch):
+    from conformance.options import OAuthSettings
+
+    monkeypatch.setenv("T_ID", "client")
+    monkeypatch.setenv("T_SECRET", "a-client-secret-of-length")
+    with HostileServer(gzip_bomb) as target:
+        oauth = OAuthSettings(f"{target.url}/token", "T_ID", "T_SECRET")
+        result, took = run(target.url, oauth=oauth)
+    assert result.verdict().code == EXIT_INCONCLUSIVE
+    assert "cannot authenticate" in result.verdict().reason
+    assert "past 10 MB" in result.verdict().reason and took < 20
