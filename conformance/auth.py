@@ -16,6 +16,7 @@ from typing import overload
 
 import httpx
 
+from conformance.bounds import BoundExceeded
 from conformance.options import OAuthSettings, UsageError
 
 _HEADER = re.compile(r"^\s*([A-Za-z0-9-]+)\s*:\s*(.*?)\s*$")
@@ -115,6 +116,8 @@ class OAuthTokenSource:
                     auth=(self.client_id, self.client_secret),
                     headers={"Accept": "application/json"},
                 )
+        except BoundExceeded as exc:  # the gate's bounds hold for the token endpoint too
+            raise TokenError(f"token endpoint {self.settings.token_url}: {exc}") from None
         except httpx.HTTPError as exc:
             raise TokenError(
                 f"token endpoint {self.settings.token_url} unreachable: {type(exc).__name__}"

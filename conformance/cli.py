@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from conformance.auth import parse_headers, token_from_env
+from conformance.bounds import DEFAULT_MAX_RESPONSE_BYTES
 from conformance.options import (
     ALL_PHASES,
     DEFAULT_OUTAGE_THRESHOLD,
@@ -100,13 +101,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=10.0,
         metavar="SECONDS",
-        help="per request, the first probe included (default 10)",
+        help="wall-clock limit per request: connect, headers and body together, the first "
+        "probe included; a slower response makes the run inconclusive (default 10)",
+    )
+    run.add_argument(
+        "--max-response-bytes",
+        type=int,
+        default=DEFAULT_MAX_RESPONSE_BYTES,
+        metavar="BYTES",
+        help="largest response body read, after decompression; a larger one makes the run "
+        f"inconclusive (default {DEFAULT_MAX_RESPONSE_BYTES}, 10 MB)",
     )
     run.add_argument(
         "--max-time",
         type=float,
         metavar="SECONDS",
-        help="stop the run after this long and report what was tested (default: no limit)",
+        help="stop the run after this long, a request in flight included, and report what "
+        "was tested (default: no limit)",
     )
     run.add_argument(
         "--max-response-time",
@@ -256,6 +267,7 @@ def options_from_args(args: argparse.Namespace) -> ConformOptions:
         allow_production=args.allow_production,
         max_response_time=args.max_response_time,
         request_timeout=args.request_timeout,
+        max_response_bytes=args.max_response_bytes,
         max_time=args.max_time,
         include_checks=_names(args.include_checks),
         exclude_checks=_names(args.exclude_checks),

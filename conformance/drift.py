@@ -16,6 +16,7 @@ from typing import Any
 
 import jsonpatch
 import yaml
+from ndt_contract.bundle import load_yaml
 
 from conformance.judge import Judgement, PatchOp
 from conformance.report.model import RunResult
@@ -122,7 +123,7 @@ def apply_patch(spec_dir: Path, patch: Mapping[str, Any]) -> list[Path]:
         path = (spec_dir / name).resolve()
         if spec_dir.resolve() not in path.parents:
             raise ValueError(f"{name}: outside {spec_dir}")
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = load_yaml(path.read_text(encoding="utf-8"))
         document = jsonpatch.apply_patch(document, operations)
         path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
         changed.append(path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import copy
 import os
 import sys
 import tempfile
@@ -22,6 +23,7 @@ from conformance.exchange import exchange_from
 from conformance.options import ALL_PHASES, ConformOptions, UsageError
 from conformance.recorder import Recorder
 from conformance.testdata import TestData, apply_to_spec
+from conformance.transport import Gate
 
 if TYPE_CHECKING:  # annotations only; schemathesis is imported in the functions that run it
     from schemathesis.schemas import BaseSchema
@@ -173,7 +175,11 @@ def build_schema(
     seed: int,
     token: Callable[[], str] | None,
     on_refused: Callable[[], None] | None,
+    *,
+    gate: Gate | None = None,
 ) -> BaseSchema:
+    """The schemathesis schema of one pass; with a `gate`, every request it sends (each
+    phase, the oracles' follow-ups, status coverage) leaves through that gate."""
     import schemathesis
     from schemathesis.config import SchemathesisConfig
 
@@ -208,11 +214,38 @@ def build_schema(
     )
     spec = apply_to_spec(contract.to_dict(), data)
     schema: BaseSchema = schemathesis.openapi.from_dict(spec, config=config)
+    if gate is not None:
+        send_through(schema, gate)
     if options.operations:
         schema = schema.include(operation_id=list(options.operations))
     if token is not None:
         register_token_auth(schema, token, on_refused)
     return schema
+
+
+def send_through(schema: Any, gate: Gate) -> None:
+    """Make `gate` the way `schema` sends: schemathesis asks `schema.transport` for every
+    call, so the schema (and its clones) get a transport that mounts the gate on whatever
+    session a call uses, or on a fresh one when a call brings none."""
+    from schemathesis.transport.requests import REQUESTS_TRANSPORT, RequestsTransport
+
+    class GatedTransport(RequestsTransport):
+        def send(self, case: Any, *, session: Any = None, **kwargs: Any) -> Any:
+            if session is not None:
+                return super().send(case, session=gate.mount(session), **kwargs)
+            fresh = gate.requests_session()
+            fresh.headers = {}  # as a call without a session sends: no library defaults
+            try:
+                return super().send(case, session=fresh, **kwargs)
+            finally:
+                fresh.close()
+
+    transport = copy.copy(REQUESTS_TRANSPORT)  # its serializers (JSON, forms...) included
+    transport.__class__ = GatedTransport
+    cls = type(schema)
+    schema.__class__ = type(
+        f"Gated{cls.__name__}", (cls,), {"transport": property(lambda _self: transport)}
+    )
 
 
 def register_token_auth(

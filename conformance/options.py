@@ -7,9 +7,15 @@ import ipaddress
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ndt_contract import Contract
+
+from conformance.bounds import DEFAULT_MAX_RESPONSE_BYTES
+
+if TYPE_CHECKING:
+    from conformance.transport import Target
 
 ALL_PHASES = ("examples", "coverage", "fuzzing", "stateful")
 PRODUCTION_RATE_LIMIT = "2/s"
@@ -57,7 +63,8 @@ class ConformOptions:
     html: Path | None = None
     allow_production: bool = False
     max_response_time: float | None = None
-    request_timeout: float = 10.0
+    request_timeout: float = 10.0  # wall clock per request: connect, headers and body
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES  # per response body, after decoding
     max_time: float | None = None
     include_checks: tuple[str, ...] = ()
     exclude_checks: tuple[str, ...] = ()
@@ -92,8 +99,8 @@ def normalise_host(host: str) -> str:
 
 
 def _host_and_path(url: str) -> tuple[str, str]:
-    parts = urlsplit(url.strip())
-    netloc = parts.netloc.rpartition("@")[2]  # userinfo never takes part
+    parts = urlsplit(url.strip().replace("\\", "/"))
+    netloc = unquote(parts.netloc.rpartition("@")[2])  # userinfo never takes part
     if netloc.startswith("["):
         host = netloc[1 : netloc.find("]")] if "]" in netloc else netloc
     else:
@@ -110,21 +117,65 @@ def without_userinfo(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
+def production_hosts(contract: Contract) -> frozenset[str]:
+    """The production hosts, as DNS compares them: the known ones and the spec's."""
+    return KNOWN_PRODUCTION_HOSTS | {_host_and_path(p)[0] for p in contract.production_urls()}
+
+
 def is_production(url: str, contract: Contract) -> bool:
     """Whether `url` points at production, however its host is spelled.
 
     The host decides: a production host is production on any port and under any path.
     """
-    host, _ = _host_and_path(url)
-    production_hosts = {_host_and_path(p)[0] for p in contract.production_urls()}
-    return host in KNOWN_PRODUCTION_HOSTS or host in production_hosts
+    try:
+        host, _ = _host_and_path(url)
+    except ValueError:  # not readable as a URL at all: the strict reading refuses it
+        return False
+    return host in production_hosts(contract)
+
+
+def strict_target(url: str, option: str) -> Target:
+    """`url` as every client of the run reads it, or a one-line usage error naming `option`."""
+    from conformance.transport import TransportRefused, parse_target
+
+    try:
+        return parse_target(url)
+    except TransportRefused as exc:
+        raise UsageError(f"{option} {without_userinfo_safe(str(exc))}") from None
+
+
+def without_userinfo_safe(text: str) -> str:
+    """A message about a URL, with anything between `//` and `@` dropped (it may be a password)."""
+    text = re.sub(r"//[^/\s'\"]*@", "//", text)
+    return re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], text)
+
+
+def _netloc(url: str) -> str:
+    try:
+        return urlsplit(url.strip()).netloc
+    except ValueError:
+        return ""
+
+
+def check_token_url(url: str) -> None:
+    """An OAuth token endpoint receives the client secret: https, except on loopback."""
+    target = strict_target(url, "--oauth-token-url")
+    if target.scheme != "https" and not target.is_loopback:
+        raise UsageError(
+            f"--oauth-token-url {without_userinfo_safe(url)}: the client secret goes only "
+            "over https (http is allowed on loopback only)"
+        )
 
 
 def validate(options: ConformOptions, contract: Contract) -> ConformOptions:
-    """Check usage and apply the production guard; returns the options to run with."""
-    shown = without_userinfo(options.base_url)
-    parts = urlsplit(options.base_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc.rpartition("@")[2]:
+    """Check usage and apply the production guard; returns the options to run with.
+
+    A URL first passes the lenient reading (any spelling of production is named as such),
+    then the strict one every client of the run must agree on (`transport.parse_target`)."""
+    shown = without_userinfo_safe(options.base_url)
+    netloc = _netloc(options.base_url)
+    scheme = options.base_url.strip().partition(":")[0].lower()
+    if scheme not in ("http", "https") or not netloc.rpartition("@")[2]:
         raise UsageError(f"--base-url {shown!r} is not an http(s) URL")
     if is_production(options.base_url, contract):
         if not options.allow_production:
@@ -135,11 +186,16 @@ def validate(options: ConformOptions, contract: Contract) -> ConformOptions:
         options = replace(
             options, phases=("examples",), rate_limit=PRODUCTION_RATE_LIMIT, workers=1
         )
-    if "@" in parts.netloc:
+    if "@" in netloc:
         raise UsageError(
             f"--base-url {shown}: credentials do not go in the URL (they would be logged); "
             "use --token-env or --oauth-token-url"
         )
+    strict_target(options.base_url, "--base-url")
+    if options.oauth:
+        check_token_url(options.oauth.token_url)
+    if options.max_response_bytes < 1024:
+        raise UsageError("--max-response-bytes must be at least 1024")
     unknown = set(options.operations) - set(contract.operations)
     if unknown:
         raise UsageError(

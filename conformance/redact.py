@@ -24,8 +24,15 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from conformance.auth import SECRET_HEADERS
+from conformance.bounds import loads_bounded
 
 REDACTED = "[REDACTED]"
+# Secrets at least this long are replaced wherever they occur; a shorter one only as a whole
+# value (a one-letter "token" must not turn every such letter of a report into a variable).
+MIN_SECRET_LENGTH = 8
+# A field name a placeholder may take from the target's own keys (a long one may be a token).
+_PLAIN_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}")
+_SHORT_NUMBER = re.compile(r"[0-9]{1,4}(\.[0-9]{1,4})?")
 # Fields whose values are identifiers, states or types, never personal data.
 SAFE_KEYS = frozenset(
     {
@@ -124,13 +131,16 @@ class Redactor:
     vocabulary: frozenset[str] = frozenset()  # strings the contract itself uses
     _pii: dict[str, str] = field(default_factory=dict)  # value -> placeholder variable
     _safe_values: set[str] = field(default_factory=set)
+    carried: set[str] = field(default_factory=set)  # values a request of the run carried
 
     # -- learning what is PII ------------------------------------------------------------
 
     def placeholder(self, key: str, value: str) -> str:
         if value in self._pii:
             return self._pii[value]
-        base = f"PII_{_field_name(key)}"
+        # Named after a field the contract names, or a short plain key that is no secret
+        # and no value a request carried: a key the target made up may be a reflected token.
+        base = f"PII_{_field_name(key) if self._nameable(key) else 'value'}"
         taken = set(self._pii.values())
         name, n = base, 1
         while name in taken:
@@ -138,6 +148,14 @@ class Redactor:
             name = f"{base}_{n}"
         self._pii[value] = name
         return name
+
+    def _nameable(self, key: str) -> bool:
+        return key in self.vocabulary or (
+            _PLAIN_KEY.fullmatch(key) is not None
+            and key not in self.secrets
+            and key not in self.carried
+            and not any(len(s) >= MIN_SECRET_LENGTH and s in key for s in self.secrets)
+        )
 
     def learn(self, data: Any, key: str = "value") -> None:
         """Register every string in `data` (a decoded JSON body) as PII or as known-safe."""
@@ -148,7 +166,31 @@ class Redactor:
                 self.placeholder(field_key, value)
 
     def is_pii(self, value: str) -> bool:
-        return self.enabled and value in self._pii
+        """Whether `value`, found whole in a URL or a message, is a placeholder's; never a
+        value the contract itself uses."""
+        return self.enabled and value in self._pii and value not in self.vocabulary
+
+    def may_publish(self, value: Any) -> bool:
+        """Whether `value` may appear in a proposal to the spec (drift): never a value a
+        request of the run carried (a header, the token, a body string) nor one holding a
+        secret, whatever the target did with it."""
+        if not isinstance(value, str):
+            return not isinstance(value, (list, dict)) or all(
+                self.may_publish(v) for v in (value.values() if isinstance(value, dict) else value)
+            )
+        if value in self.carried or value in self.secrets:
+            return False
+        return not any(len(s) >= MIN_SECRET_LENGTH and s in value for s in self.secrets)
+
+    def remember_request(self, headers: Mapping[str, Any], body: Any) -> None:
+        """Note the values a request carried (see `may_publish`)."""
+        for value in headers.values():
+            text = value[0] if isinstance(value, list) and value else str(value)
+            self.carried.add(text)
+            self.carried.add(text.partition(" ")[2].strip())  # the credentials of a scheme
+        for _key, text in _strings(body, "value"):
+            self.carried.add(text)
+        self.carried.discard("")
 
     # -- rendering ----------------------------------------------------------------------
 
@@ -157,6 +199,10 @@ class Redactor:
         segments: list[Segment] = [text]
         for secret, var in sorted(self.secrets.items(), key=lambda kv: -len(kv[0])):
             if not secret:
+                continue
+            if len(secret) < MIN_SECRET_LENGTH:  # too short to find inside other text
+                if text == secret:
+                    return [Var(var)]
                 continue
             next_segments: list[Segment] = []
             for seg in segments:
@@ -215,7 +261,9 @@ class Redactor:
                 if i:
                     segments.append("&")
                 segments.append(quote(name, safe="") + "=")
-                if self.is_pii(value):
+                # A short number in a query is a version or a count, not a person's: the
+                # `api-version=1` of a request stays as it is though some body had a "1".
+                if self.is_pii(value) and not _SHORT_NUMBER.fullmatch(value):
                     segments.append(Var(self._pii[value]))
                 else:
                     segments.extend(self._secret_segments(quote(value, safe="")))
@@ -223,6 +271,7 @@ class Redactor:
 
     def curl(self, method: str, uri: str, headers: Mapping[str, Any], body: bytes | None) -> str:
         parts = ["curl", "-sS", "-X", method]
+        self.remember_request(headers, body_json(body) if body else None)
         for name, value in headers.items():
             text = value[0] if isinstance(value, list) and value else str(value)
             if name.lower() in NOISE_HEADERS:
@@ -320,9 +369,5 @@ def _strings(data: Any, key: str) -> Iterator[tuple[str, str]]:
 
 
 def body_json(raw: bytes | str | None) -> Any:
-    if raw is None:
-        return None
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return None
+    """A body as JSON, or None: bounded (depth, number length) before any parser sees it."""
+    return loads_bounded(raw)

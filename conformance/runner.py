@@ -1,6 +1,7 @@
 """A conformance run from options to a `RunResult`: probe the target, find test data and
-credentials, run the engine's passes (engine.py), force the statuses it missed on our mock
-(status_coverage.py), merge findings by root cause (findings.py).
+credentials, run the engine's passes (engine.py), ask the test data's own requests (probes.py),
+force the statuses it missed on our mock (status_coverage.py); every exchange goes to the run's
+one recorder (recorder.py), and every byte leaves through one gate (transport.py).
 
 The result is redacted before it leaves the run, so reporters (terminal, JUnit, HTML) never
 see a secret or PII.
@@ -18,6 +19,7 @@ import httpx
 from ndt_contract import Contract, load_contract
 
 from conformance.auth import OAuthTokenSource, TokenError
+from conformance.bounds import BoundExceeded, Limits
 from conformance.checks import RunContext, registered
 from conformance.drift import drift_of
 from conformance.engine import (
@@ -32,14 +34,15 @@ from conformance.engine import (
 )
 from conformance.exchange import Exchange
 from conformance.judge import Views
-from conformance.options import ConformOptions, validate, without_userinfo
+from conformance.options import ConformOptions, UsageError, validate, without_userinfo
 from conformance.probes import reask_outages, run_probes
 from conformance.recorder import Recorder
 from conformance.redact import Redactor, body_json, vocabulary_of
 from conformance.report.baseline import apply_baseline, write_baseline
-from conformance.report.model import OperationStats, RunResult
+from conformance.report.model import Finding, OperationStats, RunResult
 from conformance.status_coverage import force_documented_statuses
 from conformance.testdata import TestData, discover_mock, load_testdata
+from conformance.transport import Gate, TransportRefused, parse_target
 
 MOCK_TOKEN_ENV = "NDT_TOKEN"
 OAUTH_TOKEN_ENV = "NDT_OAUTH_TOKEN"
@@ -58,8 +61,23 @@ def tls_context(options: ConformOptions) -> ssl.SSLContext:
     return context
 
 
-def _client(options: ConformOptions) -> httpx.Client:
-    return httpx.Client(
+def gate_for(options: ConformOptions, started: float | None = None) -> Gate:
+    """The one gate of a run: the validated target and token endpoint, the run's bounds, and
+    --max-time as a hard deadline from `started` (a monotonic instant)."""
+    allowed = {parse_target(options.base_url)}
+    if options.oauth:
+        allowed.add(parse_target(options.oauth.token_url))
+    limits = Limits(
+        request_timeout=options.request_timeout, max_response_bytes=options.max_response_bytes
+    )
+    deadline = None
+    if options.max_time is not None:
+        deadline = (time.monotonic() if started is None else started) + options.max_time
+    return Gate(allowed, limits, deadline=deadline, max_time=options.max_time)
+
+
+def _client(options: ConformOptions, gate: Gate) -> httpx.Client:
+    return gate.httpx_client(
         verify=tls_context(options),
         timeout=options.request_timeout,
         headers=options.headers,
@@ -70,6 +88,8 @@ def probe(options: ConformOptions, client: httpx.Client) -> str | None:
     """Why the target cannot be tested (unreachable or unhealthy); None when it answers."""
     try:
         response = client.get(options.base_url)
+    except BoundExceeded as exc:
+        return f"cannot test {without_userinfo(options.base_url)}: {exc}"
     except httpx.HTTPError as exc:
         return f"cannot reach {without_userinfo(options.base_url)}: {type(exc).__name__}"
     if response.status_code in (502, 504):
@@ -142,7 +162,24 @@ def run_conformance(
                 label, op.operation_id, documented=tuple(sorted(op.documented_statuses))
             )
 
-    with _client(options) as client:
+    gate = gate_for(options)
+    try:
+        return _run(options, contract, result, gate, seed, on_progress)
+    except TransportRefused as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _run(
+    options: ConformOptions,
+    contract: Contract,
+    result: RunResult,
+    gate: Gate,
+    seed: int,
+    on_progress: ProgressCallback | None,
+) -> RunResult:
+    checks_applied = result.checks
+    phases = result.phases
+    with _client(options, gate) as client:
         why = probe(options, client) or probe_base_path(options, client, contract)
         if why:
             result.unreachable = why
@@ -158,7 +195,9 @@ def run_conformance(
     secret_vars: dict[str, str] = {}
     token_source: OAuthTokenSource | None = None
     if options.oauth:
-        token_source = OAuthTokenSource(options.oauth, client_factory=lambda: _client(options))
+        token_source = OAuthTokenSource(
+            options.oauth, client_factory=lambda: _client(options, gate)
+        )
         secret_vars[token_source.client_secret] = options.oauth.client_secret_env
         try:
             secret_vars[token_source.token()] = OAUTH_TOKEN_ENV
@@ -235,16 +274,31 @@ def run_conformance(
             seed,
             current_token if token_source else None,
             token_source.invalidate if token_source else None,
+            gate=gate,
         )
 
-    with hypothesis_storage(options), registered(context, frozenset(checks_applied)):
+    with (
+        hypothesis_storage(options),
+        registered(context, frozenset(checks_applied)),
+        gate.guarding_requests(),
+    ):
         for pass_phases, workers in engine_passes(phases, options.workers):
-            if result.stopped_early:
+            if result.stopped_early or gate.breach:
                 break
-            run_engine(
-                schema_for(pass_phases, workers), options, recorder, on_progress, samples, deadline
-            )
-        if not result.stopped_early:
+            try:
+                run_engine(
+                    schema_for(pass_phases, workers),
+                    options,
+                    recorder,
+                    on_progress,
+                    samples,
+                    deadline,
+                )
+            except Exception:
+                if not (gate.breach or gate.refused):
+                    raise
+                break  # the gate stopped the run: its reason is reported below
+        if not result.stopped_early and not gate.breach:
             run_probes(
                 schema_for(("examples",), 1),
                 context,
@@ -253,10 +307,10 @@ def run_conformance(
                 deadline=deadline,
                 checks=frozenset(checks_applied),
             )
-        if is_mock and not result.stopped_early:
+        if is_mock and not result.stopped_early and not gate.breach:
             force_documented_statuses(samples, recorder, on_progress)
-        if not result.stopped_early:
-            with _client(options) as resend_client:
+        if not result.stopped_early and not gate.breach:
+            with _client(options, gate) as resend_client:
                 reask_outages(recorder, lambda e: resend(resend_client, e), time.sleep)
     judge_coverage(result, contract, phases)
     recorder.judge_token(
@@ -264,6 +318,8 @@ def run_conformance(
     )
     recorder.freeze()
     result.elapsed = time.perf_counter() - started
+    _stop_reason(gate, result)
+    result.findings = [publishable(f, redactor) for f in result.findings]
     if options.drift_report:
         drift_of(result).write(options.drift_report)
     if token_source is not None:
@@ -275,6 +331,34 @@ def run_conformance(
     if options.pii_file:
         redactor.write_pii_file(options.pii_file)
     return result
+
+
+def publishable(finding: Finding, redactor: Redactor) -> Finding:
+    """`finding` without the proposed changes that would put into the spec a value a request
+    carried (a reflected token, header or body value) or a secret: the drift report goes to
+    the spec's owner, and the terminal and HTML show the same proposals."""
+    kept = tuple(
+        replace(v, proposal=tuple(op for op in v.proposal if redactor.may_publish(op.value)))
+        for v in finding.violations
+    )
+    if kept == finding.violations:
+        return finding
+    return replace(finding, violations=kept)
+
+
+def _stop_reason(gate: Gate, result: RunResult) -> None:
+    """What the gate saw, as the run's outcome: a refused host is a usage error (exit 2);
+    a bound a response went past makes the run inconclusive, with that bound as the reason."""
+    if gate.refused:
+        raise UsageError(gate.refused)
+    if not gate.breach:
+        return
+    if gate.breach.startswith("--max-time"):
+        result.stopped_early = result.stopped_early or f"--max-time {gate.max_time:g} s reached"
+        if "during a request" in gate.breach:
+            result.errors.append(f"{gate.breach}: a response was cut off")
+        return
+    result.unreachable = f"stopped: {gate.breach}"
 
 
 def transport_settings(options: ConformOptions) -> dict[str, Any]:

@@ -14,13 +14,20 @@ from typing import Any
 
 import httpx
 import yaml
+from ndt_contract.bundle import load_yaml
 
-from conformance.auth import token_from_env
+from conformance.auth import env_value
+from conformance.bounds import BoundExceeded
 from conformance.checks import Identity
-from conformance.options import UsageError
+from conformance.options import UsageError, is_loopback
 
 # The persona whose token exercises NoCustomerDetails on the mock.
 MOCK_TOKEN_PERSONA = "applicant-no-account"
+CONTROLS_PATH = "/__mock/controls.json"
+PERSONAS_PATH = "/__admin/personas"
+MAX_PERSONAS = 100  # the mock has ten; a target with thousands is not our mock
+MAX_SEARCHES = 5  # per persona
+MIN_TOKEN_LENGTH = 16
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,7 @@ def load_testdata(path: Path, base_url: str) -> TestData:
     names the environment variable that holds one.
     """
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise UsageError(f"{path}: cannot read test data: {exc}") from None
     if not isinstance(data, dict):
@@ -75,7 +82,7 @@ def load_testdata(path: Path, base_url: str) -> TestData:
     if not all(isinstance(i, str) for i in ids) or not all(isinstance(f, dict) for f in filters):
         raise UsageError(f"{path}: customerIds must be strings and searchFilters mappings")
     token_env = data.get("tokenEnv") or None
-    token = token_from_env(token_env) if token_env else None
+    token = env_value(str(token_env), f"tokenEnv in {source}") if token_env else None
     identities = _identities(path, data.get("tokens") or [])
     if token and data.get("customerId"):
         identities.setdefault(token, Identity(str(data["customerId"]), bool(data.get("noAccount"))))
@@ -91,26 +98,35 @@ def _identities(path: Path, entries: Any) -> dict[str, Identity]:
     for entry in entries:
         if not entry.get("tokenEnv") or not isinstance(entry.get("customerId"), str):
             raise UsageError(f"{path}: every tokens entry needs tokenEnv and a customerId string")
-        found[token_from_env(entry["tokenEnv"])] = Identity(
+        found[env_value(entry["tokenEnv"], f"tokens[].tokenEnv in {path}")] = Identity(
             entry["customerId"], bool(entry.get("noAccount"))
         )
     return found
 
 
 def discover_mock(base_url: str, client: httpx.Client, timeout: float = 10.0) -> TestData | None:
-    """The mock's personas, when the target is our mock; None for anything else."""
+    """The mock's personas, when the target is our mock; None for anything else.
+
+    Only a loopback target that describes itself as our mock (its controls document lists
+    the personas route) is asked, and what it answers is bounded: at most MAX_PERSONAS
+    personas, tokens of at least MIN_TOKEN_LENGTH characters (a shorter one would be
+    replaced inside other text by the redaction of reproductions), ids and searches as
+    strings. Anything else, and the run goes on with the spec's examples."""
+    if not is_loopback(base_url) or not _describes_our_mock(base_url, client, timeout):
+        return None
     try:
-        response = client.get(f"{base_url.rstrip('/')}/__admin/personas", timeout=timeout)
+        response = client.get(f"{base_url.rstrip('/')}{PERSONAS_PATH}", timeout=timeout)
         personas = response.json()["personas"] if response.status_code == 200 else None
-    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+    except (httpx.HTTPError, BoundExceeded, ValueError, KeyError, TypeError):
         return None
-    if not personas:
+    if not isinstance(personas, list) or not personas or len(personas) > MAX_PERSONAS:
         return None
-    token = next((p["token"] for p in personas if p.get("key") == MOCK_TOKEN_PERSONA), None)
+    personas = [p for p in personas if isinstance(p, dict) and isinstance(p.get("id"), str)]
+    token = next(
+        (_token(p) for p in personas if p.get("key") == MOCK_TOKEN_PERSONA and _token(p)), None
+    )
     identities = {
-        p["token"]: Identity(p["id"], bool(p.get("noAccount")))
-        for p in personas
-        if isinstance(p.get("token"), str) and isinstance(p.get("id"), str)
+        tok: Identity(p["id"], bool(p.get("noAccount"))) for p in personas if (tok := _token(p))
     }
     return TestData(
         tuple(p["id"] for p in personas),
@@ -121,9 +137,37 @@ def discover_mock(base_url: str, client: httpx.Client, timeout: float = 10.0) ->
     )
 
 
+def _token(persona: dict[str, Any]) -> str | None:
+    token = persona.get("token")
+    if isinstance(token, str) and len(token) >= MIN_TOKEN_LENGTH and token.isprintable():
+        return token
+    return None
+
+
+def _describes_our_mock(base_url: str, client: httpx.Client, timeout: float) -> bool:
+    try:
+        response = client.get(f"{base_url.rstrip('/')}{CONTROLS_PATH}", timeout=timeout)
+        controls = response.json() if response.status_code == 200 else None
+    except (httpx.HTTPError, BoundExceeded, ValueError):
+        return False
+    return (
+        isinstance(controls, dict)
+        and isinstance(controls.get("info"), dict)
+        and str(controls["info"].get("title", "")).endswith(" mock: controls")
+        and isinstance(controls.get("paths"), dict)
+        and PERSONAS_PATH in controls["paths"]
+    )
+
+
 def _persona_filters(personas: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Searches the personas answer: a shared name (two customers), a shared postcode."""
-    return [dict(f) for p in personas for f in p.get("searches") or [] if isinstance(f, dict)]
+    found = []
+    for persona in personas:
+        searches = persona.get("searches")
+        for f in searches[:MAX_SEARCHES] if isinstance(searches, list) else []:
+            if isinstance(f, dict):
+                found.append({str(k): v for k, v in f.items() if isinstance(v, str)})
+    return found
 
 
 def apply_to_spec(spec: dict[str, Any], data: TestData) -> dict[str, Any]:

@@ -98,11 +98,17 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                     "contract or standard failures (or drift with --strict, or a documented "
                     "status never reached with --require-coverage)",
                 ),
-                (2, "usage error or refused target (production without --allow-production)"),
+                (
+                    2,
+                    "usage error or refused target (production without --allow-production, a "
+                    "URL the HTTP clients read differently, an http token URL off loopback)",
+                ),
                 (
                     3,
                     "inconclusive: unreachable or unhealthy target, outages past "
-                    "--outage-threshold, or every response of an operation 401/404",
+                    "--outage-threshold, every response of an operation 401/404, or a "
+                    "response past a bound (--request-timeout, --max-response-bytes, JSON "
+                    "depth or number size, --max-time cutting a request)",
                 ),
             ),
             "ndt-customer conform --base-url https://dapi.stg-newdaytechnology.net/customer-service "

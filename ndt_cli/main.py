@@ -14,7 +14,9 @@ DESCRIPTION = "Contract-first mock and conformance harness for the NewDay Custom
 EPILOG = """exit codes (every subcommand):
   0  success
   1  the check failed (contract failures, lint problems, an unannounced breaking change)
-  2  usage error
+  2  usage error, or a refused target or input (production, an unreadable spec)
+  3  inconclusive (conform: the target could not be judged: unreachable, unhealthy, outages,
+     a response past a bound such as --request-timeout or --max-response-bytes)
   130  interrupted
 
 example:
@@ -27,6 +29,7 @@ def version_text() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     import yaml
+    from ndt_contract.bundle import load_yaml
     from ndt_contract.loader import spec_root
 
     try:
@@ -34,7 +37,7 @@ def version_text() -> str:
     except PackageNotFoundError:
         tool = "unknown (not installed)"
     try:
-        info = yaml.safe_load((spec_root() / "openapi.yaml").read_text(encoding="utf-8"))["info"]
+        info = load_yaml((spec_root() / "openapi.yaml").read_text(encoding="utf-8"))["info"]
         contract = f"{info['title']} API {info['version']}"
     except (OSError, KeyError, TypeError, yaml.YAMLError):
         contract = "unreadable"

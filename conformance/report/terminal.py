@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 from conformance.report.model import EXIT_PASS, Finding, RunResult
@@ -37,14 +39,27 @@ def wants_colour(stream: TextIO, choice: str = "auto") -> bool:
 
 
 class ProgressPrinter:
-    """Renders `Progress` steps: a redrawn bar on a terminal, one line per phase otherwise."""
+    """Renders `Progress` steps: a redrawn bar on a terminal; otherwise (CI, a pipe) a line per
+    phase and, at most every `interval` seconds, a line naming the operation just finished
+    with the scenarios done, the failing ones and the rate, so a long run shows it is alive."""
 
     def __init__(
-        self, stream: TextIO = sys.stderr, *, bar: bool | None = None, colour: bool = False
+        self,
+        stream: TextIO = sys.stderr,
+        *,
+        bar: bool | None = None,
+        colour: bool = False,
+        interval: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.stream = stream
         self.bar = stream.isatty() and not is_ci() if bar is None else bar
         self.colour = colour
+        self.interval = interval
+        self._clock = clock
+        self._started = clock()
+        self._last_line = self._started
+        self._steps = 0
         self._phase = ""
         self._failed = 0
         self._drawn = False
@@ -59,6 +74,17 @@ class ProgressPrinter:
             self._phase = progress.phase
             if not self.bar:
                 self.stream.write(f"{progress.phase} ...\n")
+        if progress.operation:
+            self._steps += 1
+        if not self.bar and progress.operation:
+            now = self._clock()
+            if now - self._last_line >= self.interval:
+                self._last_line = now
+                rate = self._steps / (now - self._started) if now > self._started else 0.0
+                self.stream.write(
+                    f"  {progress.done}/{progress.total} {progress.operation}: "
+                    f"{self._failed} failing so far, {rate:.1f} scenarios/s\n"
+                )
         if self.bar:
             width = 30
             filled = int(width * progress.done / progress.total) if progress.total else width

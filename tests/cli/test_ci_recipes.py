@@ -277,3 +277,86 @@ def test_make_mock_serves_on_the_given_port():
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+# --- the staging recipes, with the loopback mock standing in for staging ---------------------
+def _client_certificate(folder: Path) -> None:
+    """A throwaway certificate and key where the recipes expect the CI to put them."""
+    key, cert = str(folder / "client.key"), str(folder / "client.pem")
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=ndt-test",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+def _testdata_for(mock_url: str, folder: Path) -> Path:
+    """The committed test data, its staging entry pointed at the mock."""
+    doc = load(REPO / "examples/conformance/testdata.yaml")
+    doc["environments"]["staging"]["baseUrl"] = mock_url
+    path = folder / "testdata.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+@pytest.mark.parametrize(
+    "command", [c for c in ALL_COMMANDS if c.job == "conform-staging"], ids=str
+)
+def test_the_staging_recipes_run_as_given(command: Command, tmp_path: Path):
+    """The command as written, its secrets supplied as the CI would (the tokens the committed
+    test data names, a client certificate), against the mock; only the examples phase, so a
+    rate-limited run stays short."""
+    from ndt_fixtures import persona
+
+    server = start_mock()
+    try:
+        _client_certificate(tmp_path)
+        env = ci_env(
+            command,
+            tmp_path,
+            STAGING_URL=server.url,
+            NDT_STG_CUSTOMER_TOKEN=persona("multi-account").token,
+            NDT_STG_APPLICANT_TOKEN=persona("applicant-no-account").token,
+        )
+        argv = argv_for(command, env, tmp_path / "reports")
+        argv = [
+            str(_testdata_for(server.url, tmp_path))
+            if a.endswith("conformance/testdata.yaml")
+            else a
+            for a in argv
+        ]
+        (tmp_path / "reports").mkdir()
+        secrets = {k: v for k, v in env.items() if k.startswith("NDT_STG_") and "TOKEN" in k}
+        out = run_cli([*argv, "--quiet", "--phases", "examples"], env=secrets)
+        assert out.returncode == 0, f"{command}\n{out.stdout}\n{out.stderr}"
+        assert (tmp_path / "reports/conformance-staging.xml").is_file()
+    finally:
+        stop(server)
+
+
+def test_a_token_the_test_data_names_is_blamed_on_the_test_data(monkeypatch):
+    from conformance.options import UsageError
+    from conformance.testdata import load_testdata
+
+    monkeypatch.setenv("NDT_STG_CUSTOMER_TOKEN", "a-customer-token-long-enough")
+    monkeypatch.delenv("NDT_STG_APPLICANT_TOKEN", raising=False)
+    path = REPO / "examples/conformance/testdata.yaml"
+    with pytest.raises(UsageError) as refused:
+        load_testdata(path, load(path)["environments"]["staging"]["baseUrl"])
+    assert "NDT_STG_APPLICANT_TOKEN (from tokens[].tokenEnv in" in str(refused.value)
+    assert "--token-env" not in str(refused.value)

@@ -134,17 +134,28 @@ PERSONAS = [
     {
         "key": "multi-account",
         "id": "1",
-        "token": "t1",
+        "token": "t1" * 10,
         "noAccount": False,
         "searches": [{"givenName": "A", "familyName": "B"}],
     },
-    {"key": MOCK_TOKEN_PERSONA, "id": "2", "token": "t2", "noAccount": True, "searches": []},
+    {"key": MOCK_TOKEN_PERSONA, "id": "2", "token": "t2" * 10, "noAccount": True, "searches": []},
     {"key": "no-email", "id": "3", "token": None, "searches": ["not a mapping"]},
 ]
 
 
-def client(handler) -> httpx.Client:
-    return httpx.Client(transport=httpx.MockTransport(handler))
+CONTROLS = {"info": {"title": "Customer mock: controls"}, "paths": {"/__admin/personas": {}}}
+LOOPBACK = "http://127.0.0.1:8080"
+
+
+def client(handler, controls=CONTROLS) -> httpx.Client:
+    """A target answering the controls document as our mock does, and `handler` otherwise."""
+
+    def route(request):
+        if request.url.path == "/__mock/controls.json":
+            return httpx.Response(200, json=controls)
+        return handler(request)
+
+    return httpx.Client(transport=httpx.MockTransport(route))
 
 
 def test_discover_mock_reads_the_personas():
@@ -159,10 +170,41 @@ def test_discover_mock_reads_the_personas():
     assert data == Data(
         ("1", "2", "3"),
         ({"givenName": "A", "familyName": "B"},),
-        "t2",
+        "t2" * 10,
         "mock personas",
-        identities={"t1": Identity("1", False), "t2": Identity("2", True)},
+        identities={"t1" * 10: Identity("1", False), "t2" * 10: Identity("2", True)},
     )
+
+
+def test_only_a_loopback_target_is_asked():
+    seen = []
+    answer = client(lambda r: seen.append(r) or httpx.Response(200, json={"personas": PERSONAS}))
+    assert discover_mock("http://mock.example.test", answer) is None and seen == []
+
+
+@pytest.mark.parametrize(
+    "controls",
+    [
+        {"info": {"title": "Other"}, "paths": {"/__admin/personas": {}}},
+        {"info": {"title": "Customer mock: controls"}, "paths": {}},
+        ["not a document"],
+    ],
+)
+def test_a_target_that_does_not_describe_our_mock_is_not_asked(controls):
+    answer = client(lambda r: httpx.Response(200, json={"personas": PERSONAS}), controls)
+    assert discover_mock(LOOPBACK, answer) is None
+
+
+def test_too_many_personas_are_not_our_mock():
+    many = [{"key": f"p{n}", "id": str(n), "token": "t" * 20} for n in range(101)]
+    answer = client(lambda r: httpx.Response(200, json={"personas": many}))
+    assert discover_mock(LOOPBACK, answer) is None
+
+
+def test_short_tokens_are_never_used():
+    short = [{"key": MOCK_TOKEN_PERSONA, "id": "1", "token": "e"}]
+    data = discover_mock(LOOPBACK, client(lambda r: httpx.Response(200, json={"personas": short})))
+    assert data is not None and data.token is None and data.identities == {}
 
 
 @pytest.mark.parametrize(
@@ -176,19 +218,19 @@ def test_discover_mock_reads_the_personas():
     ],
 )
 def test_anything_but_the_mock_is_none(answer):
-    assert discover_mock("http://t", client(lambda request: answer)) is None
+    assert discover_mock(LOOPBACK, client(lambda request: answer)) is None
 
 
 def test_an_unreachable_target_is_none():
     def refuse(request):
         raise httpx.ConnectError("refused")
 
-    assert discover_mock("http://t", client(refuse)) is None
+    assert discover_mock(LOOPBACK, client(refuse)) is None
 
 
 def test_the_mock_without_the_token_persona_has_no_token():
     data = discover_mock(
-        "http://t", client(lambda r: httpx.Response(200, json={"personas": PERSONAS[:1]}))
+        LOOPBACK, client(lambda r: httpx.Response(200, json={"personas": PERSONAS[:1]}))
     )
     assert data.token is None and data.customer_ids == ("1",)
 

@@ -1,5 +1,6 @@
 """The proxy's import rules (ARCHITECTURE.md): it imports conformance and ndt_fixtures, never
-the mock or the dispatcher, and only `judging` touches conformance's grading internals."""
+the mock or the dispatcher; only `judging` touches conformance's judge and checks, and the run's
+one recorder is held by `judging` (which grades with it) and `ledger` (which merges in it)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "validation_proxy"
-INTERNALS = (
-    "conformance.judge",
-    "conformance.grading",
-    "conformance.findings",
-    "conformance.checks",
-)
+INTERNALS = ("conformance.judge", "conformance.checks", "conformance.exchange")
 
 
 def imports(path: Path) -> set[str]:
@@ -38,3 +34,12 @@ def test_only_judging_touches_the_conformance_grading_internals():
         if any(name.startswith(INTERNALS) for name in imports(path))
     )
     assert users == ["judging.py"]
+
+
+def test_the_recorder_is_held_by_the_judge_and_the_ledger_only():
+    users = sorted(
+        path.name
+        for path in PACKAGE.rglob("*.py")
+        if any(name.startswith("conformance.recorder") for name in imports(path))
+    )
+    assert users == ["judging.py", "ledger.py"]
