@@ -24,8 +24,9 @@ from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED, PERSONAS, DatasetError
 from mock_server.admin import is_loopback
 from mock_server.faults import LatencyRange
 from mock_server.index_cache import CACHE_FROM
+from mock_server.overlay import REDIS_SCHEMES, StateError, describe
 from mock_server.server import DEFAULT_READ_TIMEOUT, uvicorn_options
-from mock_server.settings import Settings
+from mock_server.settings import MAX_OVERLAY_BYTES, MAX_OVERLAY_CUSTOMERS, Settings
 
 if TYPE_CHECKING:  # the app's modules are imported when an app is built, not for --help
     from mock_server.app import MockApp
@@ -137,6 +138,42 @@ def _origin(text: str) -> str:
     return origin
 
 
+def _state(text: str) -> str:
+    """`redis://[:PASSWORD@]HOST[:PORT][/DB]` (or rediss:// for TLS)."""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 (a bad port raises here)
+        database = parts.path.strip("/") or "0"
+    except ValueError:
+        parts, database = None, ""
+    if parts is None or parts.scheme not in REDIS_SCHEMES or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a Redis URL: redis://HOST:PORT/DB, e.g. redis://127.0.0.1:6379/0"
+        )
+    if not database.isascii() or not database.isdecimal():
+        raise argparse.ArgumentTypeError(f"{text!r}: the database is a number (/0 .. /15)")
+    return text
+
+
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+
+def _bytes(text: str) -> int:
+    """A size in bytes, or with a K, M or G suffix (powers of 1,024)."""
+    number, unit = text.strip(), ""
+    if number[-1:].upper() in _UNITS and number[-1:].isalpha():
+        number, unit = number[:-1], number[-1].upper()
+    try:
+        value = int(number, 10) * _UNITS[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size: a whole number of bytes, or with K, M or G (64M)"
+        ) from None
+    if not 1024 <= value <= 64 * 1024**3:
+        raise argparse.ArgumentTypeError(f"{text!r} is outside 1K..64G")
+    return value
+
+
 def _folder(text: str) -> Path:
     path = Path(text)
     if path.is_file():
@@ -168,7 +205,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dataset", type=_folder, help="a dataset folder from `ndt-customer fixtures`"
     )
-    parser.add_argument("--workers", type=_whole(1), default=1, help="worker processes")
+    parser.add_argument(
+        "--workers",
+        type=_whole(1),
+        default=1,
+        help="worker processes; they share one admin state (a SQLite file for the run)",
+    )
+    parser.add_argument(
+        "--state",
+        type=_state,
+        metavar="redis://HOST:PORT/DB",
+        help="keep admin changes and the journal in Redis, shared by every replica serving the "
+        "same dataset from that database (default: this machine's workers only)",
+    )
+    parser.add_argument(
+        "--overlay-max-customers",
+        type=_whole(1, 10_000_000),
+        default=MAX_OVERLAY_CUSTOMERS,
+        metavar="N",
+        help=f"customers the admin API may add or replace (default {MAX_OVERLAY_CUSTOMERS:,}; "
+        "beyond: 507)",
+    )
+    parser.add_argument(
+        "--overlay-max-bytes",
+        type=_bytes,
+        default=MAX_OVERLAY_BYTES,
+        metavar="SIZE",
+        help=f"bytes the admin changes may hold, e.g. 64M (default {MAX_OVERLAY_BYTES // 1024**2}M; "
+        "beyond: 507, one customer over it alone: 413)",
+    )
     parser.add_argument("--latency", type=_latency, help="added latency, MS or MIN-MAX")
     parser.add_argument(
         "--error-rate",
@@ -245,6 +310,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         admin_token=args.admin_token,
         access_log=args.access_log,
         read_timeout=args.read_timeout,
+        state=args.state,
+        overlay_max_customers=args.overlay_max_customers,
+        overlay_max_bytes=args.overlay_max_bytes,
     )
 
 
@@ -271,6 +339,24 @@ def check_dataset(settings: Settings) -> int:
     contract = load_contract(settings.spec)
     check_openapi(contract)
     return check(load_dataset(settings, contract))
+
+
+def check_state(settings: Settings) -> None:
+    """Reach `--state` once in the parent: an unreachable Redis is one line, before workers."""
+    if settings.state is not None:
+        from mock_server.overlay import open_state
+
+        open_state(settings.state, "check").close()
+
+
+def shared_by_workers(settings: Settings, scratch: str) -> Settings:
+    """The workers' settings: without `--state`, one SQLite state file for this run, created
+    empty in the run's private folder (gone when it ends; a restart starts from the dataset)."""
+    if settings.state is not None:
+        return settings
+    from mock_server.overlay_sqlite import create
+
+    return replace(settings, state=create(Path(scratch) / "state.sqlite"))
 
 
 def _settings_to_env(settings: Settings) -> str:
@@ -305,7 +391,7 @@ def start_failure(exc: Exception) -> str:
     return str(exc)
 
 
-START_ERRORS = (DatasetError, ContractError, sqlite3.DatabaseError)
+START_ERRORS = (DatasetError, ContractError, sqlite3.DatabaseError, StateError)
 
 
 def app_from_env() -> MockApp:
@@ -331,10 +417,22 @@ def worker_app() -> MockApp:
 def admin_mode(settings: Settings) -> str:
     if not settings.admin_enabled:
         return "off (--no-admin)"
-    mode = "on, token required" if settings.admin_token else "on, no token (loopback only)"
-    if settings.workers > 1:
-        mode += f"; WARNING: each of the {settings.workers} workers keeps its own admin state"
-    return mode
+    return "on, token required" if settings.admin_token else "on, no token (loopback only)"
+
+
+def state_line(settings: Settings) -> str:
+    """Where admin changes live, and their caps: the banner's overlay line."""
+    if settings.state is not None and not settings.state.startswith("sqlite:"):
+        where = f"shared through {describe(settings.state)} by every replica of this dataset"
+    elif settings.workers > 1:
+        where = f"shared by the {settings.workers} workers"
+    else:
+        where = "in this process"
+    caps = (
+        f"at most {settings.overlay_max_customers:,} customers, "
+        f"{settings.overlay_max_bytes / 1024**2:g} MiB"
+    )
+    return f"admin changes: {where} ({caps})"
 
 
 def banner(settings: Settings, port: int) -> str:
@@ -355,6 +453,8 @@ def banner(settings: Settings, port: int) -> str:
         f"CORS origins: {', '.join(settings.cors_origins)}",
         f"admin API: {admin_mode(settings)}",
     ]
+    if settings.admin_enabled:
+        lines.append(state_line(settings))
     if settings.admin_enabled:
         lines.append("personas (all at /__admin/personas):")
         for persona in PERSONAS[:4]:
@@ -382,6 +482,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if settings.workers > 1 or args.reload:
             check_dataset(settings)  # a bad dataset is one line here, not a crash loop
+            check_state(settings)
         else:
             app = build_app(settings)
     except START_ERRORS as exc:
@@ -391,11 +492,11 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}")
     port = sock.getsockname()[1]
-    print(banner(replace(settings, port=port), port), flush=True)
+    settings = replace(settings, port=port)
+    print(banner(settings, port), flush=True)
     if args.reload:
         return reload_forever(settings, sock, options)
     if settings.workers > 1:
-        os.environ[SETTINGS_ENV] = _settings_to_env(settings)
         config = uvicorn.Config(
             "mock_server.cli:worker_app",
             factory=True,
@@ -408,6 +509,7 @@ def run(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="ndt-mock-") as scratch:
             failure = Path(scratch) / "failure"
             os.environ[FAILURE_ENV] = str(failure)
+            os.environ[SETTINGS_ENV] = _settings_to_env(shared_by_workers(settings, scratch))
             Multiprocess(config, sockets=[sock]).run()
             if failure.exists():  # a worker could not start (worker_app)
                 return _fail(failure.read_text(encoding="utf-8"))
