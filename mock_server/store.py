@@ -305,10 +305,12 @@ class CustomerStore:
 
     @property
     def overlay_customers(self) -> int:
+        self.refresh()
         return len(self._changed)
 
     @property
     def overlay_bytes(self) -> int:
+        self.refresh()
         return self._bytes
 
     # Reads -------------------------------------------------------------------------------
