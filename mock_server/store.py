@@ -5,8 +5,8 @@ The base is the dataset's index (dataset_index): customers by id and token, and 
 filter's normalised keys, read with O(log n) lookups and never copied into the process. Admin
 upserts and deletes are stored in the mock's shared state (overlay.SharedState: this process,
 the workers' SQLite file, or Redis), and each process keeps a copy of them in memory, indexed
-for search the same way. Before each read, the store asks the shared state whether anything
-changed (cheap) and takes in only what did, so a change made through any
+for search the same way. Before a read, the store asks the shared state whether anything
+changed (cheap, at most once per turn of the event loop) and takes in only what did, so a change made through any
 worker or replica is seen by the very next request everywhere, and reads of the base pay no
 round trip beyond that check. Every read sees whole customers: a change is taken in between
 two steps of the event loop, never halfway through a read. A reset drops the overlay: its cost
@@ -18,6 +18,7 @@ A replaced customer keeps its ordinal; a new (or deleted and re-added) one goes 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import threading
@@ -209,6 +210,7 @@ class CustomerStore:
         self.shared = shared if shared is not None else MemoryState()
         self.caps = caps or Caps()
         self._lock = threading.RLock()
+        self._fresh = False  # checked for changes in this turn of the event loop
         self._clear()
         self._absorb(self.shared.pull(self._version))
 
@@ -293,10 +295,27 @@ class CustomerStore:
                         del index[key]
 
     def refresh(self) -> None:
-        """Take in changes made by any process; one cheap check when there are none."""
+        """Take in changes made by any process; one cheap check when there are none, and at
+        most one per turn of the event loop. That is still fresh enough for every request in
+        the turn: asyncio runs a request's handler at the earliest one turn after its bytes
+        were read, so a check made in the same turn was made after the request arrived, and so
+        after any change its client had already seen answered (the very next request sees
+        it). The flag is cleared by a callback queued behind every handler scheduled so far."""
+        if self._fresh:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # called outside a server (tests, tools): check every time
+            loop = None
+        if loop is not None:
+            self._fresh = True
+            loop.call_soon(self._expire)
         if self.shared.maybe_changed(self._version):
             with self._lock:
                 self._absorb(self.shared.pull(self._version))
+
+    def _expire(self) -> None:
+        self._fresh = False
 
     @property
     def epoch(self) -> int:
