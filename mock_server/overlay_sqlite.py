@@ -13,8 +13,11 @@ Durability is not wanted (the overlay dies with the run): `synchronous = OFF`.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from mock_server.journal import Entry
@@ -28,6 +31,7 @@ from mock_server.overlay import (
     decode_entry,
     encode_entry,
 )
+from mock_server.problems import ApiProblem
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS version(
@@ -39,6 +43,7 @@ CREATE TABLE IF NOT EXISTS tokens(token TEXT PRIMARY KEY, id TEXT, seq INTEGER);
 CREATE INDEX IF NOT EXISTS tokens_seq ON tokens(seq);
 CREATE TABLE IF NOT EXISTS journal(n INTEGER PRIMARY KEY AUTOINCREMENT, entry BLOB);
 """
+log = logging.getLogger("ndt.mock")
 BUSY_MS = 10_000  # a writer waits this long for another's lock (they hold it for microseconds)
 
 
@@ -66,9 +71,23 @@ class SqliteState(SharedState):
             raise StateError(f"{path}: cannot open the shared state ({exc})") from None
         self._lock = threading.Lock()  # one connection; admin calls may come from threads
         self._data_version = -1
+        self._path = path
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[sqlite3.Connection]:
+        """The connection, under the lock; a failing file (full disk, held lock) is the
+        contract's 500 unavailable, never a traceback."""
+        with self._lock:
+            try:
+                yield self._db
+            except sqlite3.Error as exc:
+                log.warning("shared state %s: %s", self._path, exc)
+                raise ApiProblem(
+                    500, "The mock's shared state (its SQLite file) is unavailable; try again."
+                ) from None
 
     def maybe_changed(self, seen: Version) -> bool:
-        with self._lock:
+        with self._locked():
             now = int(self._db.execute("PRAGMA data_version").fetchone()[0])
         if now == self._data_version:
             return False
@@ -101,7 +120,7 @@ class SqliteState(SharedState):
         return Pulled(version, full, changes, tokens)
 
     def pull(self, seen: Version) -> Pulled:
-        with self._lock:
+        with self._locked():
             self._db.execute("BEGIN")
             try:
                 return self._pull(seen)
@@ -109,7 +128,7 @@ class SqliteState(SharedState):
                 self._db.execute("COMMIT")
 
     def write(self, seen: Version, decide: Decide) -> Version | None:
-        with self._lock:
+        with self._locked():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 pulled = self._pull(seen)
@@ -137,7 +156,7 @@ class SqliteState(SharedState):
             return version
 
     def reset(self) -> Version:
-        with self._lock:
+        with self._locked():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 for sql in (
@@ -155,7 +174,7 @@ class SqliteState(SharedState):
             return version
 
     def journal_append(self, epoch: int, entries: list[Entry], keep: int) -> None:
-        with self._lock:
+        with self._locked():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 if self._version().epoch == epoch:
@@ -173,12 +192,12 @@ class SqliteState(SharedState):
             self._db.execute("COMMIT")
 
     def journal_recent(self, limit: int) -> list[Entry]:
-        with self._lock:
+        with self._locked():
             rows = self._db.execute(
                 "SELECT entry FROM journal ORDER BY n DESC LIMIT ?", (limit,)
             ).fetchall()
         return [decode_entry(row[0]) for row in reversed(rows)]
 
     def close(self) -> None:
-        with self._lock:
+        with self._locked():
             self._db.close()

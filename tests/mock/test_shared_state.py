@@ -262,3 +262,12 @@ def test_redis_gone_mid_run_is_the_contracts_500_not_a_traceback(base):
     with pytest.raises(ApiProblem) as gone:
         store.get(AMELIA.customer_id)
     assert gone.value.status == 500 and "shared state" in gone.value.detail
+
+
+def test_a_failing_sqlite_file_mid_run_is_the_contracts_500(base, tmp_path):
+    state = open_state(create(tmp_path / "state.sqlite"), "unused")
+    store = CustomerStore(base, search_cap=CAP, shared=state)
+    state._db.close()  # as a file gone bad would fail every statement
+    with pytest.raises(ApiProblem) as failed:
+        store.upsert(AMELIA.profile)
+    assert failed.value.status == 500 and "SQLite" in failed.value.detail
