@@ -420,6 +420,13 @@ def admin_mode(settings: Settings) -> str:
     return "on, token required" if settings.admin_token else "on, no token (loopback only)"
 
 
+def _size(value: int) -> str:
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if value >= scale:
+            return f"{value / scale:.4g} {unit}"
+    return f"{value} bytes"
+
+
 def state_line(settings: Settings) -> str:
     """Where admin changes live, and their caps: the banner's overlay line."""
     if settings.state is not None and not settings.state.startswith("sqlite:"):
@@ -429,8 +436,7 @@ def state_line(settings: Settings) -> str:
     else:
         where = "in this process"
     caps = (
-        f"at most {settings.overlay_max_customers:,} customers, "
-        f"{settings.overlay_max_bytes / 1024**2:g} MiB"
+        f"at most {settings.overlay_max_customers:,} customers, {_size(settings.overlay_max_bytes)}"
     )
     return f"admin changes: {where} ({caps})"
 

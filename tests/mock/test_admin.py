@@ -256,7 +256,7 @@ def capped():
 def test_a_full_overlay_is_507_and_one_customer_too_big_is_413(capped):
     with capped.client() as api:
         api.post("/__admin/reset")
-        assert "at most 2 customers, 0.00390625 MiB" in "".join(capped.output)
+        assert "at most 2 customers, 4 KiB" in "".join(capped.output)
         assert (
             api.put(f"/__admin/customers/{AMELIA.customer_id}", json=AMELIA.profile).status_code
             == 200

@@ -68,6 +68,8 @@ def test_the_banner_line_names_where_changes_live_and_the_caps():
     assert "secret" not in line and "at most 5 customers" in line
     # The workers' own file is the workers' line, not a URL.
     assert "shared by the 2 workers" in state_line(Settings(workers=2, state="sqlite:/x"))
+    assert state_line(Settings(overlay_max_bytes=1536)).endswith("1.5 KiB)")
+    assert state_line(Settings(overlay_max_bytes=3 * 1024**3)).endswith("3 GiB)")
 
 
 def test_workers_get_a_fresh_sqlite_file_unless_redis_is_given(tmp_path: Path):
