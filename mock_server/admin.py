@@ -4,7 +4,10 @@ Kept out of the public spec so that conformance runs never see them. The admin A
 persona tokens and changes the data, so on a shared machine it is guarded (issue 12):
 no CORS (the conventions hand it over before CORS), state changes from another origin refused,
 a Host that is not this machine refused (DNS rebinding), `--admin-token` when set, off with
-`--no-admin`. Customers it accepts are validated exactly as responses are.
+`--no-admin`. Customers it accepts are validated exactly as responses are; bodies must say
+they are `application/json` (415 otherwise); the overlay's caps answer 413 (one customer
+bigger than the whole overlay may be) or 507 (full). Changes go to the shared state, so every
+worker and replica sees them on its next request.
 """
 
 from __future__ import annotations
@@ -25,13 +28,14 @@ from mock_server.dataset_check import profile_schema
 from mock_server.dataset_personas import DatasetPersona
 from mock_server.problems import ApiProblem, ProblemCatalogue, as_api_problem, validation_problem
 from mock_server.state import MockState
-from mock_server.validation import document_errors, parse_json
+from mock_server.validation import document_errors, parse_json, require_media_type
 
 ADMIN_PREFIX = "/__admin"
 HEALTH_PATHS = ("/heartbeat", "/healthcheck")
 SPEC_PATH = "/openapi.json"  # the contract itself, not connexion's working copy of it
 PUBLIC_PATHS = frozenset({*HEALTH_PATHS, SPEC_PATH})
 MAX_ADMIN_BODY = 256 * 1024
+ADMIN_MEDIA_TYPES = frozenset({"application/json"})
 TEMPLATE_ID = "0003919999999999999"  # decision: outside the generator's 0003911... id range
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
@@ -145,6 +149,9 @@ class AdminApp:
             ("GET", f"{ADMIN_PREFIX}/customers/template"): self._template,
         }
         if (method, path) in routes:
+            if method == "POST":  # no body is needed; one sent must say it is JSON
+                body = await read_body(receive, MAX_ADMIN_BODY)
+                require_media_type(header(scope, "content-type"), ADMIN_MEDIA_TYPES, bool(body))
             await routes[(method, path)](send, query)
             return
         prefix = f"{ADMIN_PREFIX}/customers/"
@@ -155,6 +162,8 @@ class AdminApp:
         ):
             customer_id = path[len(prefix) :]
             if method == "PUT":
+                # Checked before the body is read: JSON only, whatever the body (none included).
+                require_media_type(header(scope, "content-type"), ADMIN_MEDIA_TYPES, True)
                 body = parse_json(await read_body(receive, MAX_ADMIN_BODY))
                 await self._upsert(customer_id, query, body, send)
                 return

@@ -44,6 +44,7 @@ from mock_server.problems import ProblemCatalogue
 from mock_server.settings import Settings
 from mock_server.spec_check import check_openapi
 from mock_server.state import MockState
+from mock_server.store import Caps
 from mock_server.swagger_ui import SwaggerUI
 
 Layer = Callable[[ASGIApp], ASGIApp]
@@ -104,7 +105,13 @@ def _print_access(style: str) -> Callable[[dict[str, Any]], None]:
 
 def create_app(contract: Contract, dataset: Dataset, settings: Settings) -> MockApp:
     check_openapi(contract)  # before anything reads it: a wrong shape is one line, not a crash
-    state = MockState.build(contract, dataset, settings.journal_size)
+    state = MockState.build(
+        contract,
+        dataset,
+        settings.journal_size,
+        state=settings.state,
+        caps=Caps(settings.overlay_max_customers, settings.overlay_max_bytes),
+    )
     catalogue = ProblemCatalogue.from_contract(contract)
     personas = dataset_personas(dataset.manifest, state.store.base).personas
     admin = AdminApp(

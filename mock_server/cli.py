@@ -25,8 +25,9 @@ from ndt_fixtures.files import DEFAULT_MAX_FILE_BYTES
 from mock_server.admin import is_loopback
 from mock_server.faults import LatencyRange
 from mock_server.index_cache import CACHE_FROM
+from mock_server.overlay import REDIS_SCHEMES, StateError, describe
 from mock_server.server import DEFAULT_READ_TIMEOUT, uvicorn_options
-from mock_server.settings import Settings
+from mock_server.settings import MAX_OVERLAY_BYTES, MAX_OVERLAY_CUSTOMERS, Settings
 
 if TYPE_CHECKING:  # the app's modules are imported when an app is built, not for --help
     from mock_server.app import MockApp
@@ -158,6 +159,23 @@ def byte_size(text: str) -> int:
     return size
 
 
+def _state(text: str) -> str:
+    """`redis://[:PASSWORD@]HOST[:PORT][/DB]` (or rediss:// for TLS)."""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 (a bad port raises here)
+        database = parts.path.strip("/") or "0"
+    except ValueError:
+        parts, database = None, ""
+    if parts is None or parts.scheme not in REDIS_SCHEMES or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a Redis URL: redis://HOST:PORT/DB, e.g. redis://127.0.0.1:6379/0"
+        )
+    if not database.isascii() or not database.isdecimal():
+        raise argparse.ArgumentTypeError(f"{text!r}: the database is a number (/0 .. /15)")
+    return text
+
+
 def _folder(text: str) -> Path:
     path = Path(text)
     if path.is_file():
@@ -197,7 +215,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="refuse a --dataset file larger than this before reading it (default 16G; "
         "K, M, G, T accepted)",
     )
-    parser.add_argument("--workers", type=_whole(1), default=1, help="worker processes")
+    parser.add_argument(
+        "--workers",
+        type=_whole(1),
+        default=1,
+        help="worker processes; they share one admin state (a SQLite file for the run)",
+    )
+    parser.add_argument(
+        "--state",
+        type=_state,
+        metavar="redis://HOST:PORT/DB",
+        help="keep admin changes and the journal in Redis, shared by every replica serving the "
+        "same dataset from that database (default: this machine's workers only)",
+    )
+    parser.add_argument(
+        "--overlay-max-customers",
+        type=_whole(1, 10_000_000),
+        default=MAX_OVERLAY_CUSTOMERS,
+        metavar="N",
+        help=f"customers the admin API may add or replace (default {MAX_OVERLAY_CUSTOMERS:,}; "
+        "beyond: 507)",
+    )
+    parser.add_argument(
+        "--overlay-max-bytes",
+        type=byte_size,
+        default=MAX_OVERLAY_BYTES,
+        metavar="SIZE",
+        help=f"bytes the admin changes may hold, e.g. 64M (default {MAX_OVERLAY_BYTES // 1024**2}M; "
+        "beyond: 507, one customer over it alone: 413)",
+    )
     parser.add_argument("--latency", type=_latency, help="added latency, MS or MIN-MAX")
     parser.add_argument(
         "--error-rate",
@@ -275,6 +321,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         access_log=args.access_log,
         read_timeout=args.read_timeout,
         max_dataset_bytes=args.dataset_max_bytes,
+        state=args.state,
+        overlay_max_customers=args.overlay_max_customers,
+        overlay_max_bytes=args.overlay_max_bytes,
     )
 
 
@@ -311,6 +360,24 @@ def app_personas(app: MockApp) -> PersonaSet:
     return dataset_personas(app.state.dataset.manifest, app.state.store.base)
 
 
+def check_state(settings: Settings) -> None:
+    """Reach `--state` once in the parent: an unreachable Redis is one line, before workers."""
+    if settings.state is not None:
+        from mock_server.overlay import open_state
+
+        open_state(settings.state, "check").close()
+
+
+def shared_by_workers(settings: Settings, scratch: str) -> Settings:
+    """The workers' settings: without `--state`, one SQLite state file for this run, created
+    empty in the run's private folder (gone when it ends; a restart starts from the dataset)."""
+    if settings.state is not None:
+        return settings
+    from mock_server.overlay_sqlite import create
+
+    return replace(settings, state=create(Path(scratch) / "state.sqlite"))
+
+
 def _settings_to_env(settings: Settings) -> str:
     data = asdict(settings)
     data["dataset"] = str(settings.dataset) if settings.dataset else None
@@ -343,7 +410,7 @@ def start_failure(exc: Exception) -> str:
     return str(exc)
 
 
-START_ERRORS = (DatasetError, ContractError, sqlite3.DatabaseError)
+START_ERRORS = (DatasetError, ContractError, sqlite3.DatabaseError, StateError)
 
 
 def app_from_env() -> MockApp:
@@ -369,10 +436,28 @@ def worker_app() -> MockApp:
 def admin_mode(settings: Settings) -> str:
     if not settings.admin_enabled:
         return "off (--no-admin)"
-    mode = "on, token required" if settings.admin_token else "on, no token (loopback only)"
-    if settings.workers > 1:
-        mode += f"; WARNING: each of the {settings.workers} workers keeps its own admin state"
-    return mode
+    return "on, token required" if settings.admin_token else "on, no token (loopback only)"
+
+
+def _size(value: int) -> str:
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if value >= scale:
+            return f"{value / scale:.4g} {unit}"
+    return f"{value} bytes"
+
+
+def state_line(settings: Settings) -> str:
+    """Where admin changes live, and their caps: the banner's overlay line."""
+    if settings.state is not None and not settings.state.startswith("sqlite:"):
+        where = f"shared through {describe(settings.state)} by every replica of this dataset"
+    elif settings.workers > 1:
+        where = f"shared by the {settings.workers} workers"
+    else:
+        where = "in this process"
+    caps = (
+        f"at most {settings.overlay_max_customers:,} customers, {_size(settings.overlay_max_bytes)}"
+    )
+    return f"admin changes: {where} ({caps})"
 
 
 def banner(settings: Settings, port: int, personas: PersonaSet) -> str:
@@ -393,6 +478,8 @@ def banner(settings: Settings, port: int, personas: PersonaSet) -> str:
         f"CORS origins: {', '.join(settings.cors_origins)}",
         f"admin API: {admin_mode(settings)}",
     ]
+    if settings.admin_enabled:
+        lines.append(state_line(settings))
     where = ", all at /__admin/personas" if settings.admin_enabled and personas.personas else ""
     lines.append(f"personas: {personas.summary()}{where}")
     for persona in personas.personas[:BANNER_PERSONAS]:
@@ -420,6 +507,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if settings.workers > 1 or args.reload:
             personas = check_dataset(settings)  # a bad dataset is one line here, not a loop
+            check_state(settings)
         else:
             app = build_app(settings)
             personas = app_personas(app)
@@ -430,11 +518,11 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}")
     port = sock.getsockname()[1]
-    print(banner(replace(settings, port=port), port, personas), flush=True)
+    settings = replace(settings, port=port)
+    print(banner(settings, port, personas), flush=True)
     if args.reload:
         return reload_forever(settings, sock, options)
     if settings.workers > 1:
-        os.environ[SETTINGS_ENV] = _settings_to_env(settings)
         config = uvicorn.Config(
             "mock_server.cli:worker_app",
             factory=True,
@@ -447,6 +535,7 @@ def run(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="ndt-mock-") as scratch:
             failure = Path(scratch) / "failure"
             os.environ[FAILURE_ENV] = str(failure)
+            os.environ[SETTINGS_ENV] = _settings_to_env(shared_by_workers(settings, scratch))
             Multiprocess(config, sockets=[sock]).run()
             if failure.exists():  # a worker could not start (worker_app)
                 return _fail(failure.read_text(encoding="utf-8"))

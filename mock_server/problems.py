@@ -36,6 +36,7 @@ FALLBACK_TYPES = {
     429: "newday:generic:error:throttled",
     500: "newday:generic:error:unavailable",
     503: "newday:generic:error:unavailable",
+    507: "newday:generic:error:insufficient-storage",
 }
 
 

@@ -10,6 +10,9 @@ from ndt_fixtures.files import DEFAULT_MAX_FILE_BYTES
 
 from mock_server.faults import LatencyRange
 
+MAX_OVERLAY_CUSTOMERS = 10_000  # decision: twenty developers' hand-made customers, many times over
+MAX_OVERLAY_BYTES = 64 * 1024 * 1024  # decision: every process holds a copy of the overlay
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -32,6 +35,11 @@ class Settings:
     read_timeout: float = 10.0  # seconds to receive a whole request (line, headers, body)
     max_header_bytes: int = 32 * 1024  # request line and headers; more is a 431
     max_dataset_bytes: int = DEFAULT_MAX_FILE_BYTES  # per --dataset file, checked before reading
+    # Where admin changes and the journal live (overlay.open_state): None for this process
+    # alone, `redis://...` for replicas; the parent of --workers sets `sqlite:PATH`.
+    state: str | None = None
+    overlay_max_customers: int = MAX_OVERLAY_CUSTOMERS
+    overlay_max_bytes: int = MAX_OVERLAY_BYTES
 
     @property
     def uses_default_dataset(self) -> bool:

@@ -1,4 +1,5 @@
-"""What the running mock holds: the dataset it started from and the live store over it."""
+"""What the running mock holds: the dataset it started from, the live store over it, and the
+shared state (overlay.py) its changes and journal are kept in."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ from mock_server.index_cache import (
     indexed,
 )
 from mock_server.journal import Journal
+from mock_server.overlay import SharedState, namespace, open_state
 from mock_server.settings import Settings
-from mock_server.store import BaseCustomers, CustomerStore
+from mock_server.store import BaseCustomers, Caps, CustomerStore
 
 LABEL = "ndt-customer mock"
 SIZE_FLAG = "--dataset-max-bytes"
@@ -109,19 +111,31 @@ class MockState:
     journal: Journal
 
     @classmethod
-    def build(cls, contract: Contract, dataset: Dataset, journal_size: int = 500) -> MockState:
-        store = CustomerStore(open_base(dataset), search_cap=search_cap(contract))
-        return cls(contract, dataset, store, Journal(journal_size))
+    def build(
+        cls,
+        contract: Contract,
+        dataset: Dataset,
+        journal_size: int = 500,
+        *,
+        state: str | None = None,
+        caps: Caps | None = None,
+    ) -> MockState:
+        """`state` names where the changes live (overlay.open_state): None for this process
+        alone. Raises overlay.StateError when it cannot be reached."""
+        base = open_base(dataset)
+        shared: SharedState = open_state(state, namespace(dataset.manifest, base.count))
+        store = CustomerStore(base, search_cap=search_cap(contract), shared=shared, caps=caps)
+        return cls(contract, dataset, store, Journal(journal_size, shared, lambda: store.epoch))
 
     def reset(self) -> None:
-        """Back to the dataset as loaded: admin changes and the journal are dropped. The
-        dataset itself is never rebuilt (it is read-only), so this takes microseconds."""
+        """Back to the dataset as loaded, for every process sharing the state: admin changes
+        and the journal are dropped. The dataset itself is never rebuilt (it is read-only)."""
         self.store.reset()
         self.journal.clear()
 
     async def reset_async(self) -> None:
-        """`reset` for the admin route; nothing in it waits, so the event loop never stalls.
-        The dropped changes' memory is handed back to the system afterwards."""
+        """`reset` for the admin route; the dropped changes' memory is handed back to the
+        system afterwards."""
         self.reset()
         release_memory()
 

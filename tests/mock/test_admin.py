@@ -16,6 +16,9 @@ from mock_server.admin import host_of, is_loopback
 
 VALIDATION = "newday:generic:error:validation"
 FORBIDDEN = "newday:generic:error:forbidden"
+UNSUPPORTED = "newday:generic:error:unsupported-media-type"
+FULL = "newday:generic:error:insufficient-storage"
+JSON_BODY = {"Content-Type": "application/json"}
 
 
 def test_admin_has_no_cors_even_for_an_allowed_origin(api):
@@ -121,7 +124,9 @@ def test_admin_put_refuses_what_is_not_safe_json(api, label):
 def test_admin_put_accepts_a_chunked_body(api):
     raw = json.dumps(dict(AMELIA.profile, givenName="Chunky")).encode()
     chunks = (raw[i : i + 100] for i in range(0, len(raw), 100))
-    response = api.put(f"/__admin/customers/{AMELIA.customer_id}", content=chunks)
+    response = api.put(
+        f"/__admin/customers/{AMELIA.customer_id}", content=chunks, headers=JSON_BODY
+    )
     assert response.status_code == 200
     assert api.get(f"/customers/{AMELIA.customer_id}").json()["givenName"] == "Chunky"
 
@@ -204,3 +209,113 @@ def test_admin_template_holds_a_customer_ref_nobody_else_holds(api):
     template = api.get("/__admin/customers/template").json()
     found = api.post("/customers/search", json={"filter": {"customerRef": template["customerRef"]}})
     assert found.json()["values"] == []
+
+
+NOT_JSON = {
+    "no Content-Type": {},
+    "text/plain": {"Content-Type": "text/plain"},
+    "form data": {"Content-Type": "application/x-www-form-urlencoded"},
+    "multipart": {"Content-Type": "multipart/form-data; boundary=x"},
+    "another +json": {"Content-Type": "application/merge-patch+json"},
+    "latin-1 JSON": {"Content-Type": "application/json; charset=latin-1"},
+}
+
+
+@pytest.mark.parametrize("label", NOT_JSON)
+def test_admin_put_needs_an_application_json_body(api, label):
+    raw = json.dumps(dict(AMELIA.profile, givenName="Sneaky")).encode()
+    response = api.put(
+        f"/__admin/customers/{AMELIA.customer_id}", content=raw, headers=NOT_JSON[label]
+    )
+    assert_problem(response, 415, UNSUPPORTED)
+    assert api.get(f"/customers/{AMELIA.customer_id}").json()["givenName"] == "Amelia"
+
+
+def test_admin_put_with_no_body_and_no_content_type_is_415(api):
+    response = api.put(f"/__admin/customers/{AMELIA.customer_id}")
+    assert_problem(response, 415, UNSUPPORTED)
+
+
+def test_admin_post_takes_no_body_or_a_json_one(api):
+    assert api.post("/__admin/reset").status_code == 200
+    assert api.post("/__admin/reset", content=b"{}", headers=JSON_BODY).status_code == 200
+    for label in ("no Content-Type", "text/plain", "form data"):
+        response = api.post("/__admin/reset", content=b"a=1", headers=NOT_JSON[label])
+        assert_problem(response, 415, UNSUPPORTED)
+
+
+@pytest.fixture(scope="module")
+def capped():
+    """A mock whose overlay holds 2 customers and 4 KiB (the smallest cap the flag takes is
+    1K; a persona's profile is about 1.5 KB)."""
+    server = start_mock("--overlay-max-customers", "2", "--overlay-max-bytes", "4K")
+    yield server
+    stop(server)
+
+
+def test_a_full_overlay_is_507_and_one_customer_too_big_is_413(capped):
+    with capped.client() as api:
+        api.post("/__admin/reset")
+        assert "at most 2 customers, 4 KiB" in "".join(capped.output)
+        assert (
+            api.put(f"/__admin/customers/{AMELIA.customer_id}", json=AMELIA.profile).status_code
+            == 200
+        )
+        assert (
+            api.put(f"/__admin/customers/{OLIVER.customer_id}", json=OLIVER.profile).status_code
+            == 200
+        )
+        third = dict(OLIVER.profile, id="0003919999999999990", customerRef="ThirdOne00")
+        body = assert_problem(api.put(f"/__admin/customers/{third['id']}", json=third), 507, FULL)
+        assert "--overlay-max-customers" in body["detail"]
+        assert api.get(f"/customers/{third['id']}").status_code == 404
+        # A replacement still fits; one customer bigger than the whole overlay is a 413.
+        assert (
+            api.put(f"/__admin/customers/{AMELIA.customer_id}", json=AMELIA.profile).status_code
+            == 200
+        )
+        big = dict(AMELIA.profile, scaExemptions=["scaExempt"] * 500)
+        body = assert_problem(
+            api.put(f"/__admin/customers/{AMELIA.customer_id}", json=big),
+            413,
+            "newday:generic:error:payload-too-large",
+        )
+        assert "--overlay-max-bytes" in body["detail"]
+        assert api.post("/__admin/reset").status_code == 200
+        assert api.put(f"/__admin/customers/{third['id']}", json=third).status_code == 201
+
+
+def test_the_byte_cap_is_507_before_the_customer_cap(capped):
+    with capped.client() as api:
+        api.post("/__admin/reset")
+        roomy = dict(AMELIA.profile, scaExemptions=["scaExempt"] * 200)
+        assert api.put(f"/__admin/customers/{AMELIA.customer_id}", json=roomy).status_code == 200
+        body = assert_problem(
+            api.put(
+                f"/__admin/customers/{OLIVER.customer_id}",
+                json=dict(OLIVER.profile, scaExemptions=["scaExempt"] * 100),
+            ),
+            507,
+            FULL,
+        )
+        assert "--overlay-max-bytes" in body["detail"]
+        api.post("/__admin/reset")
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--overlay-max-customers", "0"),
+        ("--overlay-max-bytes", "12"),
+        ("--overlay-max-bytes", "lots"),
+        ("--overlay-max-bytes", "65G"),
+    ],
+)
+def test_overlay_caps_out_of_range_are_usage_errors(flag, value):
+    result = subprocess.run(
+        [sys.executable, "-m", "ndt_cli", "mock", flag, value],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and flag in result.stderr

@@ -322,7 +322,7 @@ def test_workers_serve_from_the_index_file(served_from_a_file):
     assert [p.name[:7] for p in cache.iterdir()] == ["folder-"]
     output = "".join(server.output)
     assert "checking and indexing 50 customers" in output
-    assert "each of the 2 workers keeps its own admin state" in output
+    assert "admin changes: shared by the 2 workers" in output
     for _ in range(4):  # the requests spread over both workers
         assert httpx.get(f"{server.url}/customers/{AMELIA.customer_id}").status_code == 200
         found = httpx.post(

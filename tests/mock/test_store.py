@@ -1,4 +1,5 @@
-"""The store: an indexed base under an overlay of admin changes, judged against a plain model.
+"""The store: an indexed base under an overlay of admin changes, judged against a plain model,
+on each backend of the shared state (memory, SQLite, a real redis-server).
 
 The model is the obvious reading of the rules: customers in dataset order, a replaced one keeps
 its place, a new (or deleted and re-added) one goes at the end, a search is every customer
@@ -8,15 +9,21 @@ that `ndt_contract.matching.matches`, in that order, capped.
 from __future__ import annotations
 
 import copy
+import itertools
 import random
 
 import pytest
 from ndt_contract.matching import matches
 from ndt_fixtures import default_dataset_dir, read_dataset
+from redis_support import redis_server
 from support import AMELIA, OLIVER
 
 from mock_server import store as store_module
+from mock_server.overlay import MemoryState, open_state
+from mock_server.overlay_sqlite import create
 from mock_server.store import CustomerStore
+
+SPACES = itertools.count()
 
 CAP = 50
 
@@ -32,9 +39,31 @@ def base(records):
     return CustomerStore.from_records(records, search_cap=CAP).base
 
 
+@pytest.fixture(scope="module")
+def redis_url():
+    with redis_server() as url:
+        yield url
+
+
+BACKENDS = ["memory", "sqlite", "redis"]
+
+
+@pytest.fixture(params=BACKENDS)
+def shared(request, tmp_path):
+    """Each backend of the one interface, fresh for each test."""
+    if request.param == "memory":
+        state = MemoryState()
+    elif request.param == "sqlite":
+        state = open_state(create(tmp_path / "state.sqlite"), "unused")
+    else:
+        state = open_state(request.getfixturevalue("redis_url"), f"t{next(SPACES)}")
+    yield state
+    state.close()
+
+
 @pytest.fixture
-def store(base):
-    return CustomerStore(base, search_cap=CAP)
+def store(base, shared):
+    return CustomerStore(base, search_cap=CAP, shared=shared)
 
 
 class Model:
@@ -151,9 +180,9 @@ def test_deleted_then_added_again_goes_last(store, records):
     assert store.by_token(AMELIA.token).customer.id == AMELIA.customer_id
 
 
-def test_hidden_base_customers_never_shorten_a_full_page(base, records):
+def test_hidden_base_customers_never_shorten_a_full_page(base, records, shared):
     """With a cap of 3 and the first matches deleted, the page is filled from further on."""
-    store = CustomerStore(base, search_cap=3)
+    store = CustomerStore(base, search_cap=3, shared=shared)
     model = Model(records)
     filters = {"familyName": "Smith"}
     for customer_id in model.search(filters, cap=5)[:4]:
