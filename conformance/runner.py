@@ -116,6 +116,8 @@ def probe_base_path(
         url = options.base_url.rstrip("/") + operation.path
         try:
             response = client.request(operation.method.upper(), url, json=body)
+        except BoundExceeded as exc:
+            return f"cannot test {without_userinfo(options.base_url)}: {exc}"
         except httpx.HTTPError:
             return None  # judged by the run itself
         if response.status_code not in (404, 405):
@@ -383,7 +385,7 @@ def resend(client: httpx.Client, exchange: Exchange) -> Exchange | None:
             headers=dict(exchange.request_headers),
             content=exchange.request_content,
         )
-    except httpx.HTTPError:
+    except (httpx.HTTPError, BoundExceeded):
         return None
     return replace(
         exchange,
