@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 import yaml
 from ndt_contract.bundle import load_yaml
-from ndt_contract.diff import diff_documents
-from ndt_contract.diff_report import render_junit, render_markdown, render_text
-from ndt_contract.diff_rules import RULES, Change, rule_level
-from ndt_contract.diff_sources import SourceError, load_version
-from ndt_contract.diff_version import check_version, parse_version
+from ndt_contract.diff.documents import diff_documents
+from ndt_contract.diff.report import render_junit, render_markdown, render_text
+from ndt_contract.diff.rules import RULES, Change, rule_level
+from ndt_contract.diff.sources import SourceError, load_version
+from ndt_contract.diff.version import check_version, parse_version
 from ndt_contract.evidence import source_levels
 from ndt_contract.loader import load_contract, spec_root
 
@@ -729,8 +729,8 @@ def test_renderers_say_no_changes(real_base):
 
 def test_markdown_fits_a_pull_request_comment():
     """Hundreds of annotation changes (evidence added everywhere) fold away, capped."""
-    from ndt_contract.diff import DiffResult
-    from ndt_contract.diff_report import MAX_PATCH_ROWS, MAX_ROWS
+    from ndt_contract.diff.documents import DiffResult
+    from ndt_contract.diff.report import MAX_PATCH_ROWS, MAX_ROWS
 
     many = [
         Change(f"/paths/~1x/get/x-evidence/{i}", "annotation", "x", "decision") for i in range(700)

@@ -18,7 +18,7 @@ from ndt_contract.evidence import (
     level_of,
     rules_at,
 )
-from ndt_contract.lint import lint
+from ndt_contract.lint.rules import lint
 from ndt_contract.loader import resolve, spec_root
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 

@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from ndt_contract.lint import lint
+from ndt_contract.lint.rules import lint
 from ndt_contract.loader import spec_root
 
 
