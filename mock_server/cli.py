@@ -250,9 +250,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 def build_app(settings: Settings) -> MockApp:
     from ndt_contract import load_contract
+    from ndt_contract.openapi_check import check_openapi
 
     from mock_server.app import create_app
-    from mock_server.spec_check import check_openapi
     from mock_server.state import load_dataset
 
     contract = load_contract(settings.spec)
@@ -263,8 +263,8 @@ def build_app(settings: Settings) -> MockApp:
 def check_dataset(settings: Settings) -> int:
     """Read and check the whole dataset once (the parent, before forking workers)."""
     from ndt_contract import load_contract
+    from ndt_contract.openapi_check import check_openapi
 
-    from mock_server.spec_check import check_openapi
     from mock_server.state import check_dataset as check
     from mock_server.state import load_dataset
 

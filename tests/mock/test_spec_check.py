@@ -13,13 +13,9 @@ import pytest
 import yaml
 from connexion.spec import OpenAPISpecification, Specification
 from ndt_contract import ContractError, load_contract
+from ndt_contract.openapi_check import check_openapi, openapi_errors, openapi_schema
 
-from mock_server.spec_check import (
-    check_openapi,
-    connexion_skips_its_check,
-    openapi_errors,
-    openapi_schema,
-)
+from mock_server.spec_check import connexion_skips_its_check
 
 MOCK = [sys.executable, "-m", "ndt_cli", "mock", "--port", "0"]
 
@@ -67,7 +63,7 @@ def test_the_check_does_not_import_connexion():
     """The API answers before connexion is imported (swagger_ui.py): the check must not."""
     code = (
         "import sys; from ndt_contract import load_contract; "
-        "from mock_server.spec_check import check_openapi; check_openapi(load_contract()); "
+        "from ndt_contract.openapi_check import check_openapi; check_openapi(load_contract()); "
         "print('connexion' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
