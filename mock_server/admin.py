@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import copy
 import hmac
-import ipaddress
 import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from ndt_contract.hosts import is_loopback
 from ndt_fixtures import PERSONAS
 from starlette.types import Receive, Scope, Send
 
@@ -33,7 +33,6 @@ PUBLIC_PATHS = frozenset({*HEALTH_PATHS, SPEC_PATH})
 MAX_ADMIN_BODY = 256 * 1024
 TEMPLATE_ID = "0003919999999999999"  # decision: outside the generator's 0003911... id range
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
 
 @dataclass(frozen=True)
@@ -43,16 +42,6 @@ class AdminPolicy:
     enabled: bool = True
     token: str | None = None
     extra_hosts: frozenset[str] = frozenset()  # the bound interface, when not a wildcard
-
-
-def is_loopback(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def host_of(authority: str) -> str:

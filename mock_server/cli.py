@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ndt_contract import ContractError
+from ndt_contract.hosts import is_loopback
 from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED, PERSONAS, DatasetError
 
-from mock_server.admin import is_loopback
 from mock_server.faults import LatencyRange
 from mock_server.index_cache import CACHE_FROM
 from mock_server.server import DEFAULT_READ_TIMEOUT, uvicorn_options

@@ -10,9 +10,10 @@ import sys
 import httpx
 import pytest
 from conftest import start_mock, stop
+from ndt_contract.hosts import is_loopback
 from support import AMELIA, OLIVER, assert_problem
 
-from mock_server.admin import host_of, is_loopback
+from mock_server.admin import host_of
 
 VALIDATION = "newday:generic:error:validation"
 FORBIDDEN = "newday:generic:error:forbidden"
