@@ -4,34 +4,35 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import json
 import os
-import signal
 import socket
-import sqlite3
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from ndt_contract import ContractError
 from ndt_contract.hosts import is_loopback
-from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED, PERSONAS, DatasetError
+from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED, PERSONAS
 
+from mock_server.boot import (
+    FAILURE_ENV,
+    SETTINGS_ENV,
+    START_ERRORS,
+    WORKER_FACTORY,
+    build_app,
+    check_dataset,
+    settings_to_env,
+    start_failure,
+)
 from mock_server.faults import LatencyRange
 from mock_server.index_cache import CACHE_FROM
 from mock_server.server import DEFAULT_READ_TIMEOUT, uvicorn_options
 from mock_server.settings import Settings
 
-if TYPE_CHECKING:  # the app's modules are imported when an app is built, not for --help
-    from mock_server.app import MockApp
-
-SETTINGS_ENV = "NDT_MOCK_SETTINGS"  # how worker processes receive the parent's settings
-FAILURE_ENV = "NDT_MOCK_FAILURE"  # where a worker that cannot start leaves its reason
 # Decision: the generated crowd stops at a million (bench/: under 2 GB RSS); a bigger dataset
 # is a folder from `ndt-customer fixtures` (up to 10,000,000).
 MAX_CUSTOMERS = 1_000_000
@@ -248,86 +249,6 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     )
 
 
-def build_app(settings: Settings) -> MockApp:
-    from ndt_contract import load_contract
-    from ndt_contract.openapi_check import check_openapi
-
-    from mock_server.app import create_app
-    from mock_server.state import load_dataset
-
-    contract = load_contract(settings.spec)
-    check_openapi(contract)  # before the dataset is checked against its profile schema
-    return create_app(contract, load_dataset(settings, contract), settings)
-
-
-def check_dataset(settings: Settings) -> int:
-    """Read and check the whole dataset once (the parent, before forking workers)."""
-    from ndt_contract import load_contract
-    from ndt_contract.openapi_check import check_openapi
-
-    from mock_server.state import check_dataset as check
-    from mock_server.state import load_dataset
-
-    contract = load_contract(settings.spec)
-    check_openapi(contract)
-    return check(load_dataset(settings, contract))
-
-
-def _settings_to_env(settings: Settings) -> str:
-    data = asdict(settings)
-    data["dataset"] = str(settings.dataset) if settings.dataset else None
-    data["spec"] = str(settings.spec) if settings.spec else None
-    data["latency"] = (
-        [settings.latency.min_ms, settings.latency.max_ms] if settings.latency else None
-    )
-    data["cors_origins"] = list(settings.cors_origins)
-    return json.dumps(data)
-
-
-def settings_from_env() -> Settings:
-    data = json.loads(os.environ[SETTINGS_ENV])
-    data["dataset"] = Path(data["dataset"]) if data["dataset"] else None
-    data["spec"] = Path(data["spec"]) if data["spec"] else None
-    data["latency"] = LatencyRange(*data["latency"]) if data["latency"] else None
-    data["cors_origins"] = tuple(data["cors_origins"])
-    return Settings(**data)
-
-
-def start_failure(exc: Exception) -> str:
-    """The one line a start that cannot build the app ends with."""
-    if isinstance(exc, sqlite3.DatabaseError):  # a cached index damaged inside, its meta intact
-        from mock_server.index_cache import cache_dir
-
-        return (
-            f"the dataset's cached index is damaged ({exc}): delete the index files in "
-            f"{cache_dir()} and start again"
-        )
-    return str(exc)
-
-
-START_ERRORS = (DatasetError, ContractError, sqlite3.DatabaseError)
-
-
-def app_from_env() -> MockApp:
-    """The app from the parent's settings (a worker's, or a reload child's): same settings,
-    same seed, same data."""
-    settings = settings_from_env()
-    uvicorn_options(settings.read_timeout, settings.max_header_bytes)  # this process's limits
-    return build_app(settings)
-
-
-def worker_app() -> MockApp:
-    """uvicorn's factory in each worker process. A worker that cannot build the app (an index
-    damaged past what the parent's check reads) hands its reason to the parent and stops it:
-    uvicorn would otherwise keep the port open, serving nothing."""
-    try:
-        return app_from_env()
-    except START_ERRORS as exc:
-        Path(os.environ[FAILURE_ENV]).write_text(start_failure(exc), encoding="utf-8")
-        os.kill(os.getppid(), signal.SIGTERM)
-        raise SystemExit(2) from None
-
-
 def admin_mode(settings: Settings) -> str:
     if not settings.admin_enabled:
         return "off (--no-admin)"
@@ -395,9 +316,9 @@ def run(args: argparse.Namespace) -> int:
     if args.reload:
         return reload_forever(settings, sock, options)
     if settings.workers > 1:
-        os.environ[SETTINGS_ENV] = _settings_to_env(settings)
+        os.environ[SETTINGS_ENV] = settings_to_env(settings)
         config = uvicorn.Config(
-            "mock_server.cli:worker_app",
+            WORKER_FACTORY,
             factory=True,
             workers=settings.workers,
             # uvicorn kills a worker that has not answered its ping in 5 s; a worker imports
@@ -409,7 +330,7 @@ def run(args: argparse.Namespace) -> int:
             failure = Path(scratch) / "failure"
             os.environ[FAILURE_ENV] = str(failure)
             Multiprocess(config, sockets=[sock]).run()
-            if failure.exists():  # a worker could not start (worker_app)
+            if failure.exists():  # a worker could not start (boot.worker_app)
                 return _fail(failure.read_text(encoding="utf-8"))
         return 0
     uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
@@ -424,7 +345,7 @@ def reload_forever(settings: Settings, sock: socket.socket, options: dict[str, A
 
     from mock_server.reload import reload_config
 
-    os.environ[SETTINGS_ENV] = _settings_to_env(settings)
+    os.environ[SETTINGS_ENV] = settings_to_env(settings)
     config, watched = reload_config(settings, options)
     print(f"reload: watching {', '.join(map(str, watched))}", flush=True)
     ChangeReload(config, target=uvicorn.Server(config).run, sockets=[sock]).run()
