@@ -23,10 +23,10 @@ from conformance.drift import DriftReport
 from conformance.engine import (
     ProgressCallback,
     active_checks,
+    ast_lock,
     build_schema,
     engine_passes,
     hypothesis_storage,
-    install_ast_lock,
     plan_phases,
     run_engine,
 )
@@ -163,12 +163,15 @@ def run_conformance(
             redactor.secrets[token] = OAUTH_TOKEN_ENV
         return token
 
-    install_ast_lock()
     started = time.perf_counter()
     raw: list[Finding] = []
     samples: dict[str, Any] = {}
     context = RunContext(views, data.identities)
-    with hypothesis_storage(options), registered(context, frozenset(checks_applied)):
+    with (
+        ast_lock(),
+        hypothesis_storage(options),
+        registered(context, frozenset(checks_applied)),
+    ):
         for pass_phases, workers in engine_passes(phases, options.workers):
             if result.stopped_early:
                 break
