@@ -305,6 +305,7 @@ def test_lint_rejects_a_required_claim_whose_property_is_a_decision(spec_copy: P
     assert "'required/values' is claimed but `properties/values` is not" in problem
 
 
+@pytest.mark.live
 def test_lint_prints_the_counts_and_the_enforced_profile():
     import subprocess
     import sys

@@ -9,7 +9,7 @@ import sys
 
 import httpx
 import pytest
-from conftest import start_mock, stop
+from live import start_mock, stop
 from ndt_contract.hosts import is_loopback
 from support import AMELIA, OLIVER, assert_problem
 
@@ -148,6 +148,7 @@ def test_admin_template_is_a_valid_customer_to_put(api):
     assert api.get(f"/customers/{template['id']}").json() == template
 
 
+@pytest.mark.live
 def test_admin_token_is_required_when_set():
     server = start_mock("--admin-token", "s3cret")
     try:
@@ -161,6 +162,7 @@ def test_admin_token_is_required_when_set():
         stop(server)
 
 
+@pytest.mark.live
 def test_no_admin_turns_the_admin_api_off_but_not_health():
     server = start_mock("--no-admin")
     try:
@@ -174,6 +176,7 @@ def test_no_admin_turns_the_admin_api_off_but_not_health():
         stop(server)
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10"])
 def test_binding_beyond_loopback_needs_an_admin_token_or_no_admin(host):
     result = subprocess.run(

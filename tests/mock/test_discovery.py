@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LiveServer, start_mock, stop
+from live import LiveServer, start_mock, stop
 from ndt_contract import load_contract
 from openapi_schema_validator import OAS30Validator
 from support import AMELIA, bearer
@@ -226,6 +226,7 @@ def test_every_admin_route_answers_as_documented(http, controls):
     assert called == set(admin_ops)
 
 
+@pytest.mark.live
 def test_token_protected_and_disabled_admin_are_described_as_they_answer():
     with ThreadPoolExecutor(2) as pool:  # two starts at once: a busy machine pays one
         guarded, off = pool.map(

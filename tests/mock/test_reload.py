@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import LiveServer, start_mock, stop
+from live import LiveServer, start_mock, stop
 from ndt_contract import ContractError, spec_root
 from ndt_fixtures import default_dataset_dir
 from support import AMELIA
@@ -99,6 +99,7 @@ def test_edits_are_served_and_a_broken_edit_is_reported_until_fixed(server, copi
     eventually(lambda: httpx.get(url, timeout=2).json().get("familyName") == "Hartlee", "data")
 
 
+@pytest.mark.live
 def test_reload_with_workers_is_a_usage_error():
     result = subprocess.run(
         [sys.executable, "-m", "ndt_cli", "mock", "--reload", "--workers", "2"],

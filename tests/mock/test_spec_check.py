@@ -59,6 +59,7 @@ def test_the_schema_is_connexions_own_openapi_3_schema():
     assert openapi_schema() == OpenAPISpecification.openapi_schema
 
 
+@pytest.mark.live
 def test_the_check_does_not_import_connexion():
     """The API answers before connexion is imported (swagger_ui.py): the check must not."""
     code = (
@@ -117,6 +118,7 @@ def refusal(root: Path, *args: str) -> list[str]:
     return result.stderr.strip().splitlines()
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_the_mock_refuses_an_invalid_spec_in_one_line(tmp_path: Path, workers: str):
     root = copied_spec(tmp_path)
@@ -129,6 +131,7 @@ def test_the_mock_refuses_an_invalid_spec_in_one_line(tmp_path: Path, workers: s
     ]
 
 
+@pytest.mark.live
 def test_a_wrong_shape_deep_in_the_spec_is_one_line_before_anything_reads_it(tmp_path: Path):
     """Valid YAML, wrong shape: the mock's own readers (search cap, profile schema) would
     crash on it with a TypeError; the check runs before them."""
