@@ -1,7 +1,7 @@
 """Routes outside the contract: health checks, the spec, and `/__admin`.
 
 Kept out of the public spec so that conformance runs never see them. The admin API reads
-persona tokens and changes the data, so on a shared machine it is guarded (issue 12):
+persona tokens and changes the data, so on a shared machine it is guarded:
 no CORS (the conventions hand it over before CORS), state changes from another origin refused,
 a Host that is not this machine refused (DNS rebinding), `--admin-token` when set, off with
 `--no-admin`. Customers it accepts are validated exactly as responses are.

@@ -17,7 +17,7 @@ One stack, outermost first; every request takes it (there is no second path):
 connexion serves the Swagger UI through its own middleware, and its OpenAPI 3.0 schema checks
 the contract (ndt_contract.openapi_check). Its routing, security, validation and handler layers are not in the
 stack: its routing cost two starlette routers per request and sent `GET /customers/search` into
-`/customers/{customerId}` (libraries.md); the pipeline's own table routes literal paths first.
+`/customers/{customerId}`; the pipeline's own table routes literal paths first.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from mock_server.index_cache import CACHE_FROM
 from mock_server.server import DEFAULT_READ_TIMEOUT, uvicorn_options
 from mock_server.settings import Settings
 
-# Decision: the generated crowd stops at a million (bench/: under 2 GB RSS); a bigger dataset
+# Decision: the generated crowd stops at a million (its memory: bench/ and the README); a bigger dataset
 # is a folder from `ndt-customer fixtures` (up to 10,000,000).
 MAX_CUSTOMERS = 1_000_000
 WORKER_STARTUP_SECONDS = 120

@@ -3,7 +3,7 @@
 The mock runs it once per start, before anything reads the document (a wrong shape is then one
 line naming the place, never a crash in a reader further on), and lint reports each error it
 finds. The schema is connexion's own, read from its package folder without importing connexion
-(importing it costs the mock's start a second): the mock skips connexion's slower check of the
+(importing it is most of the mock's start): the mock skips connexion's slower check of the
 same schema when its Swagger UI loads the contract, so the two must be one schema, which a test
 pins.
 """

@@ -21,7 +21,7 @@ from support import AMELIA
 from mock_server.reload import cannot_start, guarded_build, watched_folders
 from mock_server.settings import Settings
 
-RELOAD_SECONDS = 30  # bound on one restart on a busy 2-core machine (about 3 s when idle)
+RELOAD_SECONDS = 30  # bound on one restart on a busy 2-core machine
 
 
 @pytest.fixture(scope="module")

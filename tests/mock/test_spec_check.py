@@ -1,4 +1,4 @@
-"""The contract's OpenAPI check: ours in milliseconds on connexion's schema, read without
+"""The contract's OpenAPI check: ours (jsonschema_rs) on connexion's schema, read without
 importing connexion; connexion's own check skipped only inside `connexion_skips_its_check`."""
 
 from __future__ import annotations
