@@ -22,8 +22,10 @@ else
 VENV_CMD = $(PYTHON) -m venv $(VENV)
 INSTALL = $(BIN)/python -m pip install -q --disable-pip-version-check
 endif
+# `make test PYTEST_WORKERS=` runs the suite in one process; pytest-xdist splits it by module.
+PYTEST_WORKERS ?= -n 2 --dist loadscope
 
-.PHONY: mock test lint diff conform-mock bench clean
+.PHONY: mock test test-fast test-live lint diff conform-mock bench clean
 
 $(MOCK_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(VENV_CMD)
@@ -50,7 +52,15 @@ diff: $(STAMP)
 
 # The contract gate first (fast), then the whole suite, whose summary closes the log.
 test: lint conform-mock
-	$(BIN)/pytest --junitxml=reports/pytest.xml
+	$(BIN)/pytest --junitxml=reports/pytest.xml $(PYTEST_WORKERS)
+
+# Every test that starts no process or server: the loop to run between two edits.
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not live" -q
+
+# Only the tests that start processes or servers (marked `live`, see tests/conftest.py).
+test-live: $(STAMP)
+	$(BIN)/pytest -m live $(PYTEST_WORKERS)
 
 conform-mock: $(STAMP)
 	bash .ci/conform-mock $(BIN)

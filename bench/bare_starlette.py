@@ -1,6 +1,6 @@
 """The floor of the comparison: bare starlette answering with the mock's own bytes.
 
-Fair by construction (issue 12): the bodies are the mock's responses, fetched by bench_mock.py
+Fair by construction: the bodies are the mock's responses, fetched by bench_mock.py
 and passed as files, and the headers are the mock's (Api-Version, Vary, no Server or Date
 header), so only the work between socket and bytes differs.
 

@@ -1,6 +1,6 @@
 """Fixture generation speed and memory, measured in one run.
 
-Targets (issue 3): 100,000 customers in 30 s or less; 1,000,000 streamed in well under 2 GiB.
+Targets: 100,000 customers in 30 s or less; 1,000,000 streamed in well under 2 GiB.
 Prints figures and ratios to the targets; exits 0 whatever they are (a benchmark, not a test).
 
     python bench/bench_fixtures.py [--count 100000] [--million]

@@ -1,4 +1,4 @@
-"""The mock at scale, measured in one run on loopback (issue 12, item 5).
+"""The mock at scale, measured in one run on loopback.
 
 For each size, two starts:
 - cold: an empty cache folder, so the start generates, checks and indexes every customer
@@ -47,7 +47,7 @@ from bench_mock import (
 )
 from ndt_fixtures import DEFAULT_SEED, Record, default_dataset_dir, generate, read_dataset
 
-TARGETS = {100_000: 2.0, 1_000_000: 10.0}  # seconds to the first 200 (issue 12)
+TARGETS = {100_000: 2.0, 1_000_000: 10.0}  # seconds to the first 200: the targets
 RESET_P99_MS = 50.0
 RSS_LIMIT_MB = 2048
 

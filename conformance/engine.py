@@ -62,24 +62,44 @@ ProgressCallback = Callable[[Progress], None]
 # middle of `ast.parse`, another thread's parse ends with "SystemError: AST constructor
 # recursion depth mismatch". Hypothesis parses source files (lambda descriptions, local
 # constants) from every schemathesis worker thread, so `--workers 2` died on it. One lock
-# around ast.parse serialises those parses; it is installed only on affected versions.
+# around ast.parse serialises those parses, for the length of a run, on affected versions only.
 _AST_LOCK = threading.RLock()
 _AST_AFFECTED = (3, 11) <= sys.version_info[:3] < (3, 11, 8) or (3, 12, 0) <= sys.version_info[
     :3
 ] < (3, 12, 2)
 
 
-def install_ast_lock() -> None:
-    if not _AST_AFFECTED or getattr(ast.parse, "_ndt_locked", False):
+# The runs inside `ast_lock` right now, and the `ast.parse` they found (guarded by _AST_LOCK).
+_ast_lock_state: dict[str, Any] = {"users": 0, "original": None}
+
+
+@contextlib.contextmanager
+def ast_lock(affected: bool = _AST_AFFECTED) -> Iterator[None]:
+    """Inside: `ast.parse` takes `_AST_LOCK` (on affected versions only). The process's own
+    `ast.parse` is put back when the last run inside leaves, so a pytest suite or a program
+    that embeds a run keeps its own after it."""
+    if not affected:
+        yield
         return
-    original = ast.parse
+    state = _ast_lock_state
+    with _AST_LOCK:
+        if state["users"] == 0:
+            original = state["original"] = ast.parse
 
-    def locked_parse(*args: Any, **kwargs: Any) -> Any:
+            def locked_parse(*args: Any, **kwargs: Any) -> Any:
+                with _AST_LOCK:
+                    return original(*args, **kwargs)
+
+            ast.parse = locked_parse
+        state["users"] += 1
+    try:
+        yield
+    finally:
         with _AST_LOCK:
-            return original(*args, **kwargs)
-
-    locked_parse._ndt_locked = True  # type: ignore[attr-defined]
-    ast.parse = locked_parse
+            state["users"] -= 1
+            if state["users"] == 0:
+                ast.parse = state["original"]
+                state["original"] = None
 
 
 def cache_directory() -> Path:

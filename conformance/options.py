@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from ndt_contract import Contract
+from ndt_contract import Contract, hosts
 
 from conformance.bounds import DEFAULT_MAX_RESPONSE_BYTES
 
@@ -242,10 +242,5 @@ def validate(options: ConformOptions, contract: Contract) -> ConformOptions:
 
 
 def is_loopback(url: str) -> bool:
-    host, _ = _host_and_path(url)
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+    """The URL's host is this machine (`ndt_contract.hosts`, the rule the mock's admin uses)."""
+    return hosts.is_loopback(_host_and_path(url)[0])

@@ -25,10 +25,10 @@ from conformance.drift import drift_of
 from conformance.engine import (
     ProgressCallback,
     active_checks,
+    ast_lock,
     build_schema,
     engine_passes,
     hypothesis_storage,
-    install_ast_lock,
     plan_phases,
     run_engine,
 )
@@ -236,7 +236,6 @@ def _run(
             redactor.secrets[token] = OAUTH_TOKEN_ENV
         return token
 
-    install_ast_lock()
     started = time.perf_counter()
     deadline = time.monotonic() + options.max_time if options.max_time else None
     samples: dict[str, Any] = {}
@@ -280,6 +279,7 @@ def _run(
         )
 
     with (
+        ast_lock(),
         hypothesis_storage(options),
         registered(context, frozenset(checks_applied)),
         gate.guarding_requests(),

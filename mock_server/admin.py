@@ -1,7 +1,7 @@
 """Routes outside the contract: health checks, the spec, and `/__admin`.
 
 Kept out of the public spec so that conformance runs never see them. The admin API reads
-persona tokens and changes the data, so on a shared machine it is guarded (issue 12):
+persona tokens and changes the data, so on a shared machine it is guarded:
 no CORS (the conventions hand it over before CORS), state changes from another origin refused,
 a Host that is not this machine refused (DNS rebinding), `--admin-token` when set, off with
 `--no-admin`. Customers it accepts are validated exactly as responses are; bodies must say
@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import copy
 import hmac
-import ipaddress
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from ndt_contract.hosts import is_loopback
 from starlette.types import Receive, Scope, Send
 
 from mock_server.asgi import header, read_body, send_json, send_problem, send_response
@@ -38,7 +38,6 @@ MAX_ADMIN_BODY = 256 * 1024
 ADMIN_MEDIA_TYPES = frozenset({"application/json"})
 TEMPLATE_ID = "0003919999999999999"  # decision: outside the generator's 0003911... id range
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
 
 @dataclass(frozen=True)
@@ -48,16 +47,6 @@ class AdminPolicy:
     enabled: bool = True
     token: str | None = None
     extra_hosts: frozenset[str] = frozenset()  # the bound interface, when not a wildcard
-
-
-def is_loopback(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def host_of(authority: str) -> str:

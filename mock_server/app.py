@@ -15,9 +15,9 @@ One stack, outermost first; every request takes it (there is no second path):
    check; see pipeline.py, where the steps read top to bottom.
 
 connexion serves the Swagger UI through its own middleware, and its OpenAPI 3.0 schema checks
-the contract (spec_check.py). Its routing, security, validation and handler layers are not in the
+the contract (ndt_contract.openapi_check). Its routing, security, validation and handler layers are not in the
 stack: its routing cost two starlette routers per request and sent `GET /customers/search` into
-`/customers/{customerId}` (libraries.md); the pipeline's own table routes literal paths first.
+`/customers/{customerId}`; the pipeline's own table routes literal paths first.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from functools import partial
 from typing import Any
 
 from ndt_contract import Contract
+from ndt_contract.openapi_check import check_openapi
 from ndt_fixtures import Dataset
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -42,7 +43,6 @@ from mock_server.offcontract import AdminMode, index_links
 from mock_server.pipeline import ContractPipeline, prepare
 from mock_server.problems import ProblemCatalogue
 from mock_server.settings import Settings
-from mock_server.spec_check import check_openapi
 from mock_server.state import MockState
 from mock_server.store import Caps
 from mock_server.swagger_ui import SwaggerUI

@@ -4,38 +4,44 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import json
 import os
-import signal
 import socket
-import sqlite3
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ndt_contract import ContractError
-from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED, DatasetError
+from ndt_contract.hosts import is_loopback
+from ndt_fixtures import DEFAULT_COUNT, DEFAULT_SEED
 from ndt_fixtures.files import DEFAULT_MAX_FILE_BYTES
 
-from mock_server.admin import is_loopback
+from mock_server.boot import (
+    FAILURE_ENV,
+    SETTINGS_ENV,
+    START_ERRORS,
+    WORKER_FACTORY,
+    app_personas,
+    build_app,
+    check_dataset,
+    check_state,
+    settings_to_env,
+    shared_by_workers,
+    start_failure,
+)
 from mock_server.faults import LatencyRange
 from mock_server.index_cache import CACHE_FROM
-from mock_server.overlay import REDIS_SCHEMES, StateError, describe
+from mock_server.overlay import REDIS_SCHEMES, describe
 from mock_server.server import DEFAULT_READ_TIMEOUT, uvicorn_options
 from mock_server.settings import MAX_OVERLAY_BYTES, MAX_OVERLAY_CUSTOMERS, Settings
 
 if TYPE_CHECKING:  # the app's modules are imported when an app is built, not for --help
-    from mock_server.app import MockApp
     from mock_server.dataset_personas import PersonaSet
 
-SETTINGS_ENV = "NDT_MOCK_SETTINGS"  # how worker processes receive the parent's settings
-FAILURE_ENV = "NDT_MOCK_FAILURE"  # where a worker that cannot start leaves its reason
-# Decision: the generated crowd stops at a million (bench/: under 2 GB RSS); a bigger dataset
+# Decision: the generated crowd stops at a million (its memory: bench/ and the README); a bigger dataset
 # is a folder from `ndt-customer fixtures` (up to 10,000,000).
 MAX_CUSTOMERS = 1_000_000
 WORKER_STARTUP_SECONDS = 120
@@ -327,112 +333,6 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     )
 
 
-def build_app(settings: Settings) -> MockApp:
-    from ndt_contract import load_contract
-
-    from mock_server.app import create_app
-    from mock_server.spec_check import check_openapi
-    from mock_server.state import load_dataset
-
-    contract = load_contract(settings.spec)
-    check_openapi(contract)  # before the dataset is checked against its profile schema
-    return create_app(contract, load_dataset(settings, contract), settings)
-
-
-def check_dataset(settings: Settings) -> PersonaSet:
-    """Read and check the whole dataset once (the parent, before forking workers); its
-    personas, for the banner."""
-    from ndt_contract import load_contract
-
-    from mock_server.dataset_personas import dataset_personas
-    from mock_server.spec_check import check_openapi
-    from mock_server.state import load_dataset, open_base
-
-    contract = load_contract(settings.spec)
-    check_openapi(contract)
-    dataset = load_dataset(settings, contract)
-    return dataset_personas(dataset.manifest, open_base(dataset))  # the base is the check
-
-
-def app_personas(app: MockApp) -> PersonaSet:
-    from mock_server.dataset_personas import dataset_personas
-
-    return dataset_personas(app.state.dataset.manifest, app.state.store.base)
-
-
-def check_state(settings: Settings) -> None:
-    """Reach `--state` once in the parent: an unreachable Redis is one line, before workers."""
-    if settings.state is not None:
-        from mock_server.overlay import open_state
-
-        open_state(settings.state, "check").close()
-
-
-def shared_by_workers(settings: Settings, scratch: str) -> Settings:
-    """The workers' settings: without `--state`, one SQLite state file for this run, created
-    empty in the run's private folder (gone when it ends; a restart starts from the dataset)."""
-    if settings.state is not None:
-        return settings
-    from mock_server.overlay_sqlite import create
-
-    return replace(settings, state=create(Path(scratch) / "state.sqlite"))
-
-
-def _settings_to_env(settings: Settings) -> str:
-    data = asdict(settings)
-    data["dataset"] = str(settings.dataset) if settings.dataset else None
-    data["spec"] = str(settings.spec) if settings.spec else None
-    data["latency"] = (
-        [settings.latency.min_ms, settings.latency.max_ms] if settings.latency else None
-    )
-    data["cors_origins"] = list(settings.cors_origins)
-    return json.dumps(data)
-
-
-def settings_from_env() -> Settings:
-    data = json.loads(os.environ[SETTINGS_ENV])
-    data["dataset"] = Path(data["dataset"]) if data["dataset"] else None
-    data["spec"] = Path(data["spec"]) if data["spec"] else None
-    data["latency"] = LatencyRange(*data["latency"]) if data["latency"] else None
-    data["cors_origins"] = tuple(data["cors_origins"])
-    return Settings(**data)
-
-
-def start_failure(exc: Exception) -> str:
-    """The one line a start that cannot build the app ends with."""
-    if isinstance(exc, sqlite3.DatabaseError):  # a cached index damaged inside, its meta intact
-        from mock_server.index_cache import cache_dir
-
-        return (
-            f"the dataset's cached index is damaged ({exc}): delete the index files in "
-            f"{cache_dir()} and start again"
-        )
-    return str(exc)
-
-
-START_ERRORS = (DatasetError, ContractError, sqlite3.DatabaseError, StateError)
-
-
-def app_from_env() -> MockApp:
-    """The app from the parent's settings (a worker's, or a reload child's): same settings,
-    same seed, same data."""
-    settings = settings_from_env()
-    uvicorn_options(settings.read_timeout, settings.max_header_bytes)  # this process's limits
-    return build_app(settings)
-
-
-def worker_app() -> MockApp:
-    """uvicorn's factory in each worker process. A worker that cannot build the app (an index
-    damaged past what the parent's check reads) hands its reason to the parent and stops it:
-    uvicorn would otherwise keep the port open, serving nothing."""
-    try:
-        return app_from_env()
-    except START_ERRORS as exc:
-        Path(os.environ[FAILURE_ENV]).write_text(start_failure(exc), encoding="utf-8")
-        os.kill(os.getppid(), signal.SIGTERM)
-        raise SystemExit(2) from None
-
-
 def admin_mode(settings: Settings) -> str:
     if not settings.admin_enabled:
         return "off (--no-admin)"
@@ -524,7 +424,7 @@ def run(args: argparse.Namespace) -> int:
         return reload_forever(settings, sock, options)
     if settings.workers > 1:
         config = uvicorn.Config(
-            "mock_server.cli:worker_app",
+            WORKER_FACTORY,
             factory=True,
             workers=settings.workers,
             # uvicorn kills a worker that has not answered its ping in 5 s; a worker imports
@@ -535,9 +435,9 @@ def run(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="ndt-mock-") as scratch:
             failure = Path(scratch) / "failure"
             os.environ[FAILURE_ENV] = str(failure)
-            os.environ[SETTINGS_ENV] = _settings_to_env(shared_by_workers(settings, scratch))
+            os.environ[SETTINGS_ENV] = settings_to_env(shared_by_workers(settings, scratch))
             Multiprocess(config, sockets=[sock]).run()
-            if failure.exists():  # a worker could not start (worker_app)
+            if failure.exists():  # a worker could not start (boot.worker_app)
                 return _fail(failure.read_text(encoding="utf-8"))
         return 0
     uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
@@ -552,7 +452,7 @@ def reload_forever(settings: Settings, sock: socket.socket, options: dict[str, A
 
     from mock_server.reload import reload_config
 
-    os.environ[SETTINGS_ENV] = _settings_to_env(settings)
+    os.environ[SETTINGS_ENV] = settings_to_env(settings)
     config, watched = reload_config(settings, options)
     print(f"reload: watching {', '.join(map(str, watched))}", flush=True)
     ChangeReload(config, target=uvicorn.Server(config).run, sockets=[sock]).run()

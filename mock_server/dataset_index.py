@@ -1,9 +1,9 @@
 """A dataset's customers and normalised search keys, precomputed once into one SQLite file.
 
 Why SQLite (stdlib, no new dependency): a start opens the file instead of rebuilding millions
-of Python objects (issue 12: 100,000 customers took 13-17 s, later 71-101 s with checks), a
-lookup is a B-tree search (O(log n)), and the data stays on disk and in the OS page cache, not
-in the process (a million customers as Python bytes and dicts would pass 2 GB). The file is
+of Python objects (the README has the start times, from bench/bench_scale.py), a lookup is a B-tree search
+(O(log n)), and the data stays on disk and in the OS page cache, not in the process (a million
+customers as Python bytes and dicts would not fit a small machine). The file is
 written once and then only read, so any number of worker processes open it read-only.
 
 Tables (`ordinal` is the customer's position in the dataset, the order search results keep):

@@ -1,7 +1,7 @@
 """How people find their way around a running mock: `GET /` and the controls document.
 
 - `GET /` from a browser (`Accept` names `text/html`) is a 302 to Swagger UI. The Location is
-  a path, never built from the Host header (a client controls that header: issue 12). Any
+  a path, never built from the Host header (a client controls that header). Any
   other client gets the useful links as JSON, also as paths.
 - `GET /__mock/controls.json`: the controls document (controls.py), built once at start.
 

@@ -23,6 +23,7 @@ from ndt_fixtures import DatasetError, default_dataset_dir
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.asgi import header, send_response
+from mock_server.boot import app_from_env, settings_from_env
 from mock_server.conventions import API_VERSION
 from mock_server.offcontract import ControlsError
 from mock_server.problems import ApiProblem, ProblemCatalogue, new_trace_id, render_problem
@@ -105,6 +106,4 @@ def guarded_build(build: Callable[[], ASGIApp], cors_origins: tuple[str, ...] = 
 
 def app_for_reload() -> ASGIApp:
     """uvicorn's factory in the reloading child: the mock, or the problem that stops it."""
-    from mock_server.cli import app_from_env, settings_from_env
-
     return guarded_build(app_from_env, settings_from_env().cors_origins)

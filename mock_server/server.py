@@ -1,9 +1,9 @@
-"""uvicorn's HTTP protocol with the limits a shared machine needs (issue 12).
+"""uvicorn's HTTP protocol with the limits a shared machine needs.
 
 uvicorn bounds neither the header size (with httptools) nor the time a client may take to send
 its request: `timeout_keep_alive` covers idle connections only, and any byte resets it, so a
 request line without a version, a header or a body sent a byte at a time holds a connection
-forever (libraries.md). This protocol adds:
+forever. This protocol adds:
 
 - a read deadline: from a connection's first byte (or the end of the previous response) the
   whole request (line, headers, body) must arrive within `read_timeout` seconds, or the

@@ -1,64 +1,17 @@
-"""The contract is checked against OpenAPI 3.0 once per start, in milliseconds.
+"""connexion's own OpenAPI check, skipped while the Swagger UI loads a contract already checked.
 
-connexion validates a spec with jsonschema when it loads one: 1.2-2 s on our contract. The
-same check, against connexion's own OpenAPI 3.0 schema, takes about 7 ms with jsonschema_rs,
-and reads that schema from connexion's package files without importing connexion (a second of
-start-up: swagger_ui.py). connexion's pass is then skipped when the Swagger UI loads the
-contract. A spec that fails ours is a `ContractError` naming the place, which the CLI prints as
-one line (exit 2), never a traceback.
+`ndt_contract.openapi_check` checks the contract against connexion's own OpenAPI 3.0 schema once
+per start, with jsonschema_rs, before anything reads it. connexion validates the same document
+again, with jsonschema, whenever it loads a spec: far slower, and it would say nothing new, so
+the Swagger UI loads the contract inside `connexion_skips_its_check`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import importlib.util
-import json
-from collections.abc import Iterator, Mapping
-from pathlib import Path
-from typing import Any
-
-import jsonschema_rs
-from ndt_contract import Contract, ContractError
-from ndt_contract.bundle import escape
+from collections.abc import Iterator
 
 _HOOK = "_validate_spec"  # connexion's Specification classmethod that runs jsonschema
-# Where connexion keeps the schema its OpenAPISpecification validates with (a test pins that
-# the two are the same).
-_SCHEMA = Path("resources", "schemas", "v3.0", "schema.json")
-
-
-def openapi_schema() -> dict[str, Any]:
-    """connexion's OpenAPI 3.0 schema, read from its package folder (the package is not run)."""
-    found = importlib.util.find_spec("connexion")
-    if found is None or not found.submodule_search_locations:
-        raise ContractError("connexion is not installed: the OpenAPI 3.0 schema is missing")
-    folder = Path(next(iter(found.submodule_search_locations)))
-    loaded: dict[str, Any] = json.loads((folder / _SCHEMA).read_text(encoding="utf-8"))
-    return loaded
-
-
-@functools.lru_cache(maxsize=1)
-def _validator() -> Any:
-    return jsonschema_rs.Draft4Validator(openapi_schema())
-
-
-def openapi_errors(document: Mapping[str, Any], limit: int = 3) -> list[str]:
-    """`place: message` for the first few ways `document` is not OpenAPI 3.0."""
-    errors = []
-    for error in _validator().iter_errors(dict(document)):
-        place = "/" + "/".join(escape(part) for part in error.instance_path)
-        errors.append(f"{place}: {error.message[:200]}")
-        if len(errors) == limit:
-            break
-    return errors
-
-
-def check_openapi(contract: Contract) -> None:
-    """Raise ContractError when the contract is not valid OpenAPI 3.0."""
-    errors = openapi_errors(contract.document)
-    if errors:
-        raise ContractError(f"{contract.source}: not valid OpenAPI 3.0: " + "; ".join(errors))
 
 
 @contextlib.contextmanager

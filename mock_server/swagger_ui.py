@@ -1,7 +1,7 @@
 """connexion's Swagger UI at `/ui/`, the one part of the stack that connexion serves.
 
-connexion takes about a second to import (it brings in starlette's test client, httpx and
-requests) and a few hundred milliseconds more to load a spec: most of a start, for a page only
+connexion is slow to import (it brings in starlette's test client, httpx and requests) and
+slower still to load a spec: most of a start (the README has the figures), for a page only
 people open. So the API answers without it: the UI is built off the event loop, in a
 background thread the app starts when it starts (`warm_up`), or by the first `/ui` request if
 that comes sooner (it waits for the one build). Other paths go straight on, never waiting.

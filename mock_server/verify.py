@@ -24,7 +24,7 @@ class ProviderUnavailable(Exception):
 
 
 class Unparseable(Exception):
-    """The input cannot be read as a phone number at all: a 400, as the domain notes say."""
+    """The input cannot be read as a phone number at all: a 400."""
 
 
 @dataclass(frozen=True)

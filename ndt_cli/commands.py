@@ -47,13 +47,13 @@ def _proxy() -> CommandModule:
 
 
 def _lint() -> CommandModule:
-    from ndt_contract import lint_cli
+    from ndt_contract.lint import cli as lint_cli
 
     return lint_cli
 
 
 def _diff() -> CommandModule:
-    from ndt_contract import diff_cli
+    from ndt_contract.diff import cli as diff_cli
 
     return diff_cli
 

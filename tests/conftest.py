@@ -1,77 +1,87 @@
-"""A live mock on a free loopback port, started as users start it (the CLI), once per session."""
+"""Fixtures shared by the test folders, and the line between the fast loop and the live tests.
+
+A test is `live` when it starts a process or a server: the fixtures below that do, and the
+tests and modules marked `live` by hand. `make test-fast` runs the rest (`-m "not live"`). Every
+test not marked live runs with process starts and listening sockets refused, so a test that
+starts a server without the mark fails at once, naming the mark, instead of slowing the fast
+loop down unseen. Helpers live in `live.py` and `support.py`; this file only holds fixtures.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
-import re
 import shutil
-import signal
+import socket
 import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
+from live import LiveServer, start_mock, stop
+
+# Fixtures (here or in a test module) that start a process or a server: a test using one is live.
+LIVE_FIXTURES = frozenset(
+    {
+        "mock",  # here, and the run target of tests/conformance/test_runs.py
+        "api",
+        "browser",
+        "mock_url",  # tests/browser
+        "page_url",
+        "server",  # tests/mock/test_discovery.py, test_reload.py
+        "quick_timeout_mock",  # tests/mock/test_http_limits.py
+        "served_from_a_file",  # tests/mock/test_index_cache.py
+        "target",  # tests/conformance/test_probe_auth.py
+    }
+)
 
 
-@dataclass
-class LiveServer:
-    url: str
-    process: subprocess.Popen
-    output: list[str]  # what the server printed, for debugging a failure
-
-    def client(self, **kwargs) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=10, **kwargs)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if LIVE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.live)
 
 
-def start_mock(
-    *args: str, env: dict[str, str] | None = None, module: str = "ndt_cli"
-) -> LiveServer:
-    process = subprocess.Popen(
-        [sys.executable, "-m", module, "mock", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
-    deadline = time.monotonic() + 30
-    lines = []
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        match = re.search(r"on (http://127\.0\.0\.1:\d+)", line)
-        if match:
-            server = LiveServer(match.group(1), process, lines)
-            # Keep draining the server's output, or a full pipe would one day block it.
-            threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
-            wait_ready(server.url)
-            return server
-    process.kill()
-    raise RuntimeError("mock did not start:\n" + "".join(lines))
+class StartsAProcess(RuntimeError):
+    """A test outside the live set started a process or opened a listening socket."""
 
 
-def wait_ready(url: str, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/heartbeat", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{url} never answered /heartbeat")
+def _refuse(what: str) -> Any:
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise StartsAProcess(
+            f"{what} in a test not marked live: mark it `@pytest.mark.live` (or the module "
+            "`pytestmark = pytest.mark.live`), so `make test-fast` leaves it to `make test`"
+        )
+
+    return refused
 
 
-def stop(server: LiveServer) -> None:
-    server.process.send_signal(signal.SIGINT)
+@contextlib.contextmanager
+def _no_processes(item: pytest.Item) -> Iterator[None]:
+    if item.get_closest_marker("live") is not None:
+        yield
+        return
+    saved = (subprocess.Popen.__init__, os.fork, socket.socket.bind)
+    subprocess.Popen.__init__ = _refuse("a process start")  # type: ignore[method-assign]
+    os.fork = _refuse("a fork")
+    socket.socket.bind = _refuse("a socket bound to a port")  # type: ignore[method-assign]
     try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
+        yield
+    finally:
+        subprocess.Popen.__init__, os.fork, socket.socket.bind = saved  # type: ignore[method-assign]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    with _no_processes(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    with _no_processes(item):
+        return (yield)
 
 
 @pytest.fixture(scope="session", params=["validated", "default"])

@@ -161,8 +161,8 @@ def _default_contract() -> Contract:
 
 
 def _build(path: Path) -> Contract:
-    """Bundle, then resolve the bundle's internal `$ref`s: an eighth of prance's time, which
-    the mock's start pays. `lint` still resolves with prance, and a test pins that both agree."""
+    """Bundle, then resolve the bundle's internal `$ref`s: far quicker than prance (the README
+    has the figure), and the mock's start pays it. `lint` still resolves with prance, and a test pins that both agree."""
     if not path.is_file():
         raise ContractError(f"{path}: no such file")
     try:

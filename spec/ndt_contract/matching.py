@@ -1,4 +1,4 @@
-"""How search filters match a customer (our decisions in the domain notes, marked in the spec).
+"""How search filters match a customer (our decisions, marked in the spec).
 
 Shared by the mock (to build its indexes) and the conformance checks (to judge any server's
 results). A bug here would hide from conformance against the mock, so tests pin each rule with

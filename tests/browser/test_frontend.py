@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import start_mock, stop
+from live import start_mock, stop
 
 pytestmark = pytest.mark.browser
 

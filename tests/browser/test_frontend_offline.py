@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from conftest import start_mock, stop
+from live import start_mock, stop
 from test_frontend import ARTEFACTS, page_url, text_of, wait  # the lead's, reused
 
 pytestmark = pytest.mark.browser

@@ -4,7 +4,7 @@ mock controls beside the contract, with Prefer, the persona tokens and the admin
 from __future__ import annotations
 
 import pytest
-from conftest import start_mock, stop
+from live import start_mock, stop
 from support import AMELIA
 from test_frontend import ARTEFACTS, wait  # the lead's fixtures, reused
 

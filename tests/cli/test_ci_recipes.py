@@ -193,6 +193,7 @@ def _git_base() -> str:
     return "HEAD:spec" if probe.returncode == 0 else str(REPO / "spec")
 
 
+@pytest.mark.live
 @pytest.mark.parametrize(
     "command", [c for c in ALL_COMMANDS if c.argv[0] in ("lint", "diff")], ids=str
 )
@@ -206,6 +207,7 @@ def test_lint_and_diff_commands_pass(command: Command, tmp_path: Path):
         assert (tmp_path / "reports/contract-diff.xml").is_file()
 
 
+@pytest.mark.live
 @pytest.mark.slow
 def test_conform_against_the_mock_passes(tmp_path: Path):
     server = start_mock()
@@ -239,6 +241,7 @@ def make(*args: str) -> list[str]:
     return ["make", "-C", str(REPO), "-o", f"{venv}/.installed-stamp", f"VENV={venv}", *args]
 
 
+@pytest.mark.live
 def test_make_mock_takes_a_port_with_8080_by_default():
     def dry_run(*args: str) -> str:
         return subprocess.run(make("-n", "mock", *args), capture_output=True, text=True).stdout
@@ -253,6 +256,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.live
 def test_make_mock_serves_on_the_given_port():
     port = _free_port()
     process = subprocess.Popen(

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from ndt_contract.lint import _load_files, lint
+from ndt_contract.lint.rules import _load_files, lint
 from ndt_contract.loader import spec_root
 
 

@@ -33,6 +33,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.live
 @pytest.mark.parametrize(
     "url", [PRODUCTION, PRODUCTION + "/", "HTTPS://DAPI.NEWDAYTECHNOLOGY.NET/customer-service"]
 )
@@ -54,6 +55,7 @@ def test_staging_is_not_production():
     assert validate(ConformOptions(base_url=STAGING), load_contract()).phases[-1] == "stateful"
 
 
+@pytest.mark.live
 def test_unreachable_target_is_inconclusive_exit_3_with_one_reason(tmp_path):
     result = conform(
         "--base-url", f"http://127.0.0.1:{free_port()}", "--junit", str(tmp_path / "j.xml")
@@ -67,6 +69,7 @@ def test_unreachable_target_is_inconclusive_exit_3_with_one_reason(tmp_path):
     assert suite.get("errors") == "1"
 
 
+@pytest.mark.live
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -107,6 +110,7 @@ def test_usage_errors_are_exit_2(args, message):
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.live
 def test_failing_run_exits_1_with_a_readable_redacted_report_and_junit(tmp_path):
     secret = persona("multi-account").token
     junit = tmp_path / "junit.xml"
@@ -146,6 +150,7 @@ def test_failing_run_exits_1_with_a_readable_redacted_report_and_junit(tmp_path)
     assert failure.get("type") == "decision:search_results_match_filter"
 
 
+@pytest.mark.live
 def test_passing_run_exits_0_and_prints_cases_per_second(tmp_path):
     with ThreadedServer(real_app()) as server:
         result = conform(
@@ -157,6 +162,7 @@ def test_passing_run_exits_0_and_prints_cases_per_second(tmp_path):
     assert ET.parse(tmp_path / "j.xml").getroot().get("failures") == "0"
 
 
+@pytest.mark.live
 def test_help_states_defaults_exit_codes_and_an_example():
     result = subprocess.run(
         [sys.executable, "-m", "ndt_cli", "conform", "--help"],
@@ -179,6 +185,7 @@ def test_help_states_defaults_exit_codes_and_an_example():
         assert needle in text, needle
 
 
+@pytest.mark.live
 def test_testdata_file_drives_the_examples(tmp_path):
     data = tmp_path / "staging.yaml"
     data.write_text(
@@ -201,6 +208,7 @@ def test_testdata_file_drives_the_examples(tmp_path):
     assert "every response of GET /customers was 401 or 404" in untested.stdout
 
 
+@pytest.mark.live
 def test_bad_testdata_file_is_exit_2(tmp_path):
     data = tmp_path / "bad.yaml"
     data.write_text("customerIds: [1, 2\n")

@@ -21,6 +21,8 @@ from broken.base import (
 
 from conformance import ConformOptions, run_conformance
 
+pytestmark = pytest.mark.live  # every test here starts a process or a server
+
 FAST = {"max_examples": 8, "seed": 3}
 
 

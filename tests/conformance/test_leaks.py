@@ -5,8 +5,11 @@ import re
 import subprocess
 import sys
 
+import pytest
 from broken.base import Broken, ThreadedServer, real_app
 from ndt_fixtures import PERSONAS, persona
+
+pytestmark = pytest.mark.live  # every test here starts a process or a server
 
 SECRET_ENV = "NDT_PLANTED_TOKEN"
 PLANTED = {

@@ -205,6 +205,7 @@ RUN = {
 }
 
 
+@pytest.mark.live
 def test_tokens_are_fetched_before_the_run_and_refreshed_on_expiry_and_401(credentials):
     issuer = Issuer()
     with Servers(issuer) as servers:
@@ -221,6 +222,7 @@ def test_tokens_are_fetched_before_the_run_and_refreshed_on_expiry_and_401(crede
     assert result.env_needed.keys() == {"NDT_OAUTH_TOKEN"}
 
 
+@pytest.mark.live
 def test_oauth_over_mutual_tls(credentials, tmp_path):
     tls = make_pki(tmp_path)
     issuer = Issuer()
@@ -242,6 +244,7 @@ def test_oauth_over_mutual_tls(credentials, tmp_path):
     assert without_cert.verdict().code == 3 and "cannot reach" in without_cert.verdict().reason
 
 
+@pytest.mark.live
 def test_a_refused_client_is_inconclusive_and_the_secret_is_not_printed(monkeypatch):
     monkeypatch.setenv("NDT_TEST_CLIENT_ID", CLIENT_ID)
     monkeypatch.setenv("NDT_TEST_CLIENT_SECRET", "wrong-Planted-secret")
@@ -254,6 +257,7 @@ def test_a_refused_client_is_inconclusive_and_the_secret_is_not_printed(monkeypa
     assert "Planted" not in verdict.reason
 
 
+@pytest.mark.live
 def test_token_source_renews_before_expiry_and_after_a_refusal(credentials):
     issuer = Issuer()
     now = [0.0]
@@ -289,6 +293,7 @@ def test_an_unreachable_token_endpoint_is_a_token_error(credentials):
         source.token()
 
 
+@pytest.mark.live
 def test_cli_takes_oauth_options_by_variable_name(credentials, tmp_path):
     with Servers(Issuer()) as servers:
         command = [sys.executable, "-m", "ndt_cli", "conform", "--quiet"]

@@ -116,6 +116,7 @@ def run_shell(word: str, env: dict[str, str]) -> str:
     ).stdout
 
 
+@pytest.mark.live
 def test_quoted_words_round_trip_through_bash():
     word = shell_word(['{"a": "it\'s $HOME `x` \\"q\\"", "b": "', Var("PII_b"), '"}'])
     assert run_shell(word, {"PII_b": "Zoë"}) == '{"a": "it\'s $HOME `x` \\"q\\"", "b": "Zoë"}'
@@ -180,6 +181,7 @@ def test_whole_url_parts_only_so_a_house_number_leaves_the_ip_alone():
     )
 
 
+@pytest.mark.live
 def test_json_body_placeholders_replay_with_the_private_file(tmp_path):
     redactor = Redactor()
     curl = redactor.curl(

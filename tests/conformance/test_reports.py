@@ -115,6 +115,7 @@ def test_summary_has_sections_evidence_and_one_final_verdict_line():
     assert plain.splitlines()[-1] == "FAIL: 1 contract/standard failure(s), 1 drift"
 
 
+@pytest.mark.live
 def test_under_ci_the_cli_prints_plain_phase_lines(tmp_path):
     with serve_variant("missing_api_version") as server:
         result = subprocess.run(

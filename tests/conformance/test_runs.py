@@ -88,6 +88,7 @@ def silent_server():
     return sock
 
 
+@pytest.mark.live
 def test_request_timeout_applies_to_the_probe():
     sock = silent_server()
     try:
@@ -110,6 +111,7 @@ def test_max_time_stops_the_run_and_says_so(mock):
     assert result.cases > 0
 
 
+@pytest.mark.live
 def test_include_and_exclude_checks_by_name():
     with serve_variant("missing_api_version") as server:
         only = run_conformance(
@@ -141,6 +143,7 @@ def test_unknown_check_names_are_usage_errors(mock):
         run_conformance(ConformOptions(base_url=mock.url, include_checks=("no_such_check",)))
 
 
+@pytest.mark.live
 def test_baseline_lists_known_findings_and_fails_only_new_ones(tmp_path):
     baseline = tmp_path / "accepted.json"
     args = ["--max-examples", "4", "--seed", "9", "--phases", "examples,fuzzing"]

@@ -5,11 +5,14 @@ documented status with `Prefer: code=N` and checks the answer; against anything 
 reports what it never reached.
 """
 
+import pytest
 from broken.base import Broken, ThreadedServer, real_app
 from ndt_fixtures import persona
 
 from conformance import ConformOptions, run_conformance
 from conformance.report.terminal import render_summary
+
+pytestmark = pytest.mark.live  # every test here starts a process or a server
 
 QUICK = {"max_examples": 2, "seed": 5, "phases": ("examples",)}
 

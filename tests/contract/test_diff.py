@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 import yaml
 from ndt_contract.bundle import load_yaml
-from ndt_contract.diff import diff_documents
-from ndt_contract.diff_report import render_junit, render_markdown, render_text
-from ndt_contract.diff_rules import RULES, Change, rule_level
-from ndt_contract.diff_sources import SourceError, load_version
-from ndt_contract.diff_version import check_version, parse_version
+from ndt_contract.diff.documents import diff_documents
+from ndt_contract.diff.report import render_junit, render_markdown, render_text
+from ndt_contract.diff.rules import RULES, Change, rule_level
+from ndt_contract.diff.sources import SourceError, load_version
+from ndt_contract.diff.version import check_version, parse_version
 from ndt_contract.evidence import source_levels
 from ndt_contract.loader import load_contract, spec_root
 
@@ -627,6 +627,7 @@ def pair(tmp_path_factory) -> dict[str, Path]:
     }
 
 
+@pytest.mark.live
 def test_breaking_without_major_bump_exits_1(pair):
     out = cli(str(pair["base"]), str(pair["breaking"]))
     assert out.returncode == 1, out.stderr
@@ -634,12 +635,14 @@ def test_breaking_without_major_bump_exits_1(pair):
     assert "need a major bump (at least 2.0.0)" in out.stdout
 
 
+@pytest.mark.live
 def test_breaking_with_major_bump_exits_0(pair):
     out = cli(str(pair["base"]), str(pair["major"]))
     assert out.returncode == 0, out.stdout + out.stderr
     assert "major bump, as needed" in out.stdout
 
 
+@pytest.mark.live
 def test_minor_without_bump_passes_unless_strict(pair):
     assert cli(str(pair["base"]), str(pair["minor"])).returncode == 0
     strict = cli(str(pair["base"]), str(pair["minor"]), "--strict-version")
@@ -647,6 +650,7 @@ def test_minor_without_bump_passes_unless_strict(pair):
     assert "need a minor bump" in strict.stdout
 
 
+@pytest.mark.live
 def test_markdown_and_junit_outputs(pair, tmp_path):
     report, junit = tmp_path / "diff.md", tmp_path / "diff.xml"
     out = cli(
@@ -671,6 +675,7 @@ def test_markdown_and_junit_outputs(pair, tmp_path):
     assert failed == ["info.version", f"status-removed {VE}/responses/429"]
 
 
+@pytest.mark.live
 def test_junit_passes_when_the_version_announces_the_break(pair):
     out = cli(str(pair["base"]), str(pair["major"]), "--format", "junit")
     suite = ET.fromstring(out.stdout).find("testsuite")
@@ -678,6 +683,7 @@ def test_junit_passes_when_the_version_announces_the_break(pair):
     assert int(suite.get("tests")) == 2
 
 
+@pytest.mark.live
 @pytest.mark.parametrize(
     "argv",
     [["no/such/folder", "spec"], ["spec", "--format", "yaml"], []],
@@ -687,6 +693,7 @@ def test_usage_errors_exit_2(argv):
     assert cli(*argv).returncode == 2
 
 
+@pytest.mark.live
 def test_an_unresolvable_version_exits_2(tmp_path):
     broken = tmp_path / "openapi.yaml"
     broken.write_text("openapi: 3.0.3\npaths:\n  /x:\n    $ref: nowhere.yaml\n")
@@ -703,6 +710,7 @@ def _in_git() -> bool:
 needs_git = pytest.mark.skipif(not _in_git(), reason="not a git checkout")
 
 
+@pytest.mark.live
 @needs_git
 @pytest.mark.parametrize("ref", ["HEAD:spec", "HEAD", "HEAD:spec/openapi.yaml"])
 def test_git_versions_read_through_git_archive(ref, tmp_path):
@@ -714,6 +722,7 @@ def test_git_versions_read_through_git_archive(ref, tmp_path):
     assert version.label == ref
 
 
+@pytest.mark.live
 @needs_git
 def test_a_git_ref_that_does_not_exist_is_a_usage_error():
     with pytest.raises(SourceError, match="not a file, a folder, or a git"):
@@ -729,8 +738,8 @@ def test_renderers_say_no_changes(real_base):
 
 def test_markdown_fits_a_pull_request_comment():
     """Hundreds of annotation changes (evidence added everywhere) fold away, capped."""
-    from ndt_contract.diff import DiffResult
-    from ndt_contract.diff_report import MAX_PATCH_ROWS, MAX_ROWS
+    from ndt_contract.diff.documents import DiffResult
+    from ndt_contract.diff.report import MAX_PATCH_ROWS, MAX_ROWS
 
     many = [
         Change(f"/paths/~1x/get/x-evidence/{i}", "annotation", "x", "decision") for i in range(700)

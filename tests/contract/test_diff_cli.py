@@ -1,4 +1,4 @@
-"""Direct tests of ndt_contract.diff_cli: the command in process on two small specs."""
+"""Direct tests of ndt_contract.diff.cli: the command in process on two small specs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from mini_spec import MINI_SPEC, write_spec
-from ndt_contract import diff_cli
+from ndt_contract.diff import cli as diff_cli
 from ndt_contract.loader import ContractError
 
 from ndt_cli.main import main

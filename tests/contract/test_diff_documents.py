@@ -1,4 +1,4 @@
-"""Direct tests of ndt_contract.diff: the document walk (paths, operations, parameters, bodies,
+"""Direct tests of ndt_contract.diff.documents: the document walk (paths, operations, parameters, bodies,
 responses, headers, media types, security), on tiny documents built inline."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from ndt_contract.diff import _by_template, _param_key, _ways_in, diff_documents
+from ndt_contract.diff.documents import _by_template, _param_key, _ways_in, diff_documents
 
 SOURCES = {"provider.reference": {"level": "known"}, "standard.x": {"level": "standard"}}
 
@@ -425,7 +425,7 @@ def test_info_is_compared_without_its_version_and_other_keys_generically():
 
 
 def test_components_are_compared_generically_except_the_skipped_ones():
-    from ndt_contract.diff import SKIPPED_COMPONENTS
+    from ndt_contract.diff.documents import SKIPPED_COMPONENTS
 
     skipped = sorted(SKIPPED_COMPONENTS)[0]
     base = doc(

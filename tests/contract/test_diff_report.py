@@ -1,12 +1,12 @@
-"""Direct tests of ndt_contract.diff_report: text, Markdown and JUnit from a hand-built result."""
+"""Direct tests of ndt_contract.diff.report: text, Markdown and JUnit from a hand-built result."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
 import pytest
-from ndt_contract.diff import DiffResult
-from ndt_contract.diff_report import (
+from ndt_contract.diff.documents import DiffResult
+from ndt_contract.diff.report import (
     MAX_PATCH_ROWS,
     MAX_ROWS,
     RENDERERS,
@@ -14,8 +14,8 @@ from ndt_contract.diff_report import (
     render_markdown,
     render_text,
 )
-from ndt_contract.diff_rules import RULES, Change, rule_level
-from ndt_contract.diff_version import check_version
+from ndt_contract.diff.rules import RULES, Change, rule_level
+from ndt_contract.diff.version import check_version
 
 REMOVED = Change(
     "/paths/~1x/get/responses/404", "status-removed", "status 404 removed", "known", "responses/404"

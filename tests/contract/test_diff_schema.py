@@ -1,10 +1,10 @@
-"""Direct tests of ndt_contract.diff_schema: each comparison in each direction, on small
+"""Direct tests of ndt_contract.diff.schema: each comparison in each direction, on small
 schemas, with the rule, message and evidence level it records."""
 
 from __future__ import annotations
 
 import pytest
-from ndt_contract.diff_schema import SchemaDiffer, _show, escape, union_keys
+from ndt_contract.diff.schema import SchemaDiffer, _show, escape, union_keys
 
 SOURCES = {
     "x-evidence-sources": {

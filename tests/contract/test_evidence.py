@@ -22,7 +22,7 @@ from ndt_contract.evidence import (
     rules_at,
     source_levels,
 )
-from ndt_contract.lint import lint
+from ndt_contract.lint.rules import lint
 from ndt_contract.loader import resolve, spec_root
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
@@ -620,6 +620,7 @@ def test_lint_rejects_a_required_claim_whose_property_is_a_decision(spec_copy: P
     assert "'required/values' is claimed but `properties/values` is not" in problem
 
 
+@pytest.mark.live
 def test_lint_prints_the_counts_and_the_enforced_profile():
     import subprocess
     import sys

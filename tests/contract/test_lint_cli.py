@@ -1,4 +1,4 @@
-"""Direct tests of ndt_contract.lint_cli: `main` in process on a small spec, stdout captured."""
+"""Direct tests of ndt_contract.lint.cli: `main` in process on a small spec, stdout captured."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import argparse
 import pytest
 import yaml
 from mini_spec import MINI_SPEC, write_spec
-from ndt_contract import lint_cli
+from ndt_contract.lint import cli as lint_cli
 
 
 def run(*argv: str) -> int:

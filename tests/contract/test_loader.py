@@ -2,6 +2,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from ndt_contract import load_contract, spec_root
 
 OPERATIONS = {
@@ -68,6 +69,7 @@ def test_schema_copies_do_not_write_through():
     assert "nonsense" not in contract.schema("CustomerProfile")["required"]
 
 
+@pytest.mark.live
 def test_loader_works_from_any_directory(tmp_path: Path):
     code = "from ndt_contract import load_contract; print(len(load_contract().operations))"
     out = subprocess.run(

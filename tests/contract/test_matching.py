@@ -1,4 +1,4 @@
-"""The search equivalences of the domain notes, pinned: the mock and the checks share this code."""
+"""The search equivalences, pinned: the mock and the checks share this code."""
 
 import pytest
 from ndt_contract.matching import date_key, matches, name_key, phone_key, postcode_key

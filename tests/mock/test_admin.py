@@ -9,10 +9,11 @@ import sys
 
 import httpx
 import pytest
-from conftest import start_mock, stop
+from live import start_mock, stop
+from ndt_contract.hosts import is_loopback
 from support import AMELIA, OLIVER, assert_problem
 
-from mock_server.admin import host_of, is_loopback
+from mock_server.admin import host_of
 
 VALIDATION = "newday:generic:error:validation"
 FORBIDDEN = "newday:generic:error:forbidden"
@@ -152,6 +153,7 @@ def test_admin_template_is_a_valid_customer_to_put(api):
     assert api.get(f"/customers/{template['id']}").json() == template
 
 
+@pytest.mark.live
 def test_admin_token_is_required_when_set():
     server = start_mock("--admin-token", "s3cret")
     try:
@@ -165,6 +167,7 @@ def test_admin_token_is_required_when_set():
         stop(server)
 
 
+@pytest.mark.live
 def test_no_admin_turns_the_admin_api_off_but_not_health():
     server = start_mock("--no-admin")
     try:
@@ -178,6 +181,7 @@ def test_no_admin_turns_the_admin_api_off_but_not_health():
         stop(server)
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10"])
 def test_binding_beyond_loopback_needs_an_admin_token_or_no_admin(host):
     result = subprocess.run(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from ndt_contract.hosts import is_loopback
 
-from mock_server.admin import AdminApp, AdminPolicy, host_of, is_loopback
+from mock_server.admin import AdminApp, AdminPolicy, host_of
 from mock_server.problems import ApiProblem
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LiveServer, start_mock, stop
+from live import LiveServer, start_mock, stop
 from ndt_contract import load_contract
 from openapi_schema_validator import OAS30Validator
 from support import AMELIA, bearer
@@ -30,7 +30,7 @@ def server() -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="module")
 def http(server) -> Iterator[httpx.Client]:
-    """One client for the module: building one costs about 0.1 s (its TLS context)."""
+    """One client for the module: building one is not free (its TLS context)."""
     with httpx.Client(base_url=server.url, timeout=10) as client:
         yield client
 
@@ -164,7 +164,7 @@ def test_every_prefer_value_offered_forces_what_it_says(http, controls):
         response = http.request(method, request["url"], headers=headers, json=request.get("json"))
         return job, response
 
-    with ThreadPoolExecutor(max_workers=16) as pool:  # delays overlap: about a second in all
+    with ThreadPoolExecutor(max_workers=16) as pool:  # delays overlap, not add up
         results = list(pool.map(call, calls))
     assert len(results) > 40
     for (method, request, definition, value), response in results:
@@ -226,6 +226,7 @@ def test_every_admin_route_answers_as_documented(http, controls):
     assert called == set(admin_ops)
 
 
+@pytest.mark.live
 def test_token_protected_and_disabled_admin_are_described_as_they_answer():
     with ThreadPoolExecutor(2) as pool:  # two starts at once: a busy machine pays one
         guarded, off = pool.map(

@@ -8,7 +8,7 @@ import socket
 import time
 
 import pytest
-from conftest import start_mock, stop
+from live import start_mock, stop
 from support import AMELIA
 
 from mock_server.server import DEFAULT_READ_TIMEOUT, problem_bytes

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import LiveServer, stop
+from live import LiveServer, stop
 from ndt_contract import load_contract
 from ndt_fixtures import (
     DatasetError,
@@ -342,6 +342,7 @@ def test_each_worker_serves_swagger_ui_and_prints_no_warning(served_from_a_file)
     assert "Warning" not in output and "Traceback" not in output, output
 
 
+@pytest.mark.live
 def test_workers_on_the_committed_dataset_share_one_index_file_kept_for_the_next_start(
     tmp_path,
 ):
@@ -364,6 +365,7 @@ def test_workers_on_the_committed_dataset_share_one_index_file_kept_for_the_next
     assert written[0] == written[1]  # the second start opened the first one's file
 
 
+@pytest.mark.live
 def test_workers_on_a_small_dataset_start_when_the_cache_refuses_the_file(tmp_path):
     """Below the threshold the file is a saving, not a need: each worker indexes in memory."""
     blocker = tmp_path / "a-file"
@@ -378,6 +380,7 @@ def test_workers_on_a_small_dataset_start_when_the_cache_refuses_the_file(tmp_pa
         stop(server)
 
 
+@pytest.mark.live
 def test_workers_over_an_index_damaged_inside_stop_with_one_line(tmp_path):
     """The parent's check reads the index's meta; the workers read further and fail: they hand
     the reason to the parent, which exits 2 with one line, instead of holding the port open."""
@@ -418,6 +421,7 @@ def test_admin_changes_and_reset_over_an_index_file(served_from_a_file):
         assert client.get(f"{server.url}/customers/{AMELIA.customer_id}").status_code == 200
 
 
+@pytest.mark.live
 def test_a_bad_large_dataset_is_exit_2_with_one_line_and_no_index(folder, tmp_path):
     (folder / "customers.jsonl").write_text(
         (folder / "customers.jsonl").read_text(encoding="utf-8") + "{not json\n", encoding="utf-8"

@@ -1,6 +1,6 @@
 """One pipeline answers every request, and hostile input always gets a problem with a traceId.
 
-The hostile classes come from issue 12's catalogue of about 260 requests; each class is here.
+Each class of a catalogue of hostile requests is here.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ SHAPES = {
     "token": bearer(AMELIA.token),
     "prefer and token": {"Prefer": "respond-async", **bearer(AMELIA.token)},
 }
-# Inputs the two lanes answered differently (issue 12): status and the error keys.
+# Inputs the two lanes answered differently: status and the error keys.
 DIVERGED = {
     "merge-patch+json": (
         b'{"filter": {"givenName": "Amelia"}}',

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import start_mock, stop
+from live import start_mock, stop
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 SECTION = "### Two requests to start from"
@@ -101,6 +101,7 @@ def test_the_readme_has_a_search_and_an_admin_example():
     assert all(e.url.startswith(DEFAULT_BASE + "/") for e in EXAMPLES)
 
 
+@pytest.mark.live
 def test_the_readme_examples_answer_as_shown():
     server = start_mock()  # fresh: the examples change the data, in order
     try:

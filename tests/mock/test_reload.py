@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import LiveServer, start_mock, stop
+from live import LiveServer, start_mock, stop
 from ndt_contract import ContractError, spec_root
 from ndt_fixtures import default_dataset_dir
 from support import AMELIA
@@ -21,7 +21,7 @@ from support import AMELIA
 from mock_server.reload import cannot_start, guarded_build, watched_folders
 from mock_server.settings import Settings
 
-RELOAD_SECONDS = 30  # bound on one restart on a busy 2-core machine (about 3 s when idle)
+RELOAD_SECONDS = 30  # bound on one restart on a busy 2-core machine
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +99,7 @@ def test_edits_are_served_and_a_broken_edit_is_reported_until_fixed(server, copi
     eventually(lambda: httpx.get(url, timeout=2).json().get("familyName") == "Hartlee", "data")
 
 
+@pytest.mark.live
 def test_reload_with_workers_is_a_usage_error():
     result = subprocess.run(
         [sys.executable, "-m", "ndt_cli", "mock", "--reload", "--workers", "2"],

@@ -3,8 +3,11 @@
 import time
 
 import httpx
-from conftest import start_mock, stop
+import pytest
+from live import start_mock, stop
 from support import AMELIA, assert_problem
+
+pytestmark = pytest.mark.live  # every test here starts a process or a server
 
 
 def test_error_rate_one_fails_every_api_call_with_500_unavailable_and_retry_after():

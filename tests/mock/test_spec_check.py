@@ -1,4 +1,4 @@
-"""The contract's OpenAPI check: ours in milliseconds on connexion's schema, read without
+"""The contract's OpenAPI check: ours (jsonschema_rs) on connexion's schema, read without
 importing connexion; connexion's own check skipped only inside `connexion_skips_its_check`."""
 
 from __future__ import annotations
@@ -13,13 +13,9 @@ import pytest
 import yaml
 from connexion.spec import OpenAPISpecification, Specification
 from ndt_contract import ContractError, load_contract
+from ndt_contract.openapi_check import check_openapi, openapi_errors, openapi_schema
 
-from mock_server.spec_check import (
-    check_openapi,
-    connexion_skips_its_check,
-    openapi_errors,
-    openapi_schema,
-)
+from mock_server.spec_check import connexion_skips_its_check
 
 MOCK = [sys.executable, "-m", "ndt_cli", "mock", "--port", "0"]
 
@@ -63,11 +59,12 @@ def test_the_schema_is_connexions_own_openapi_3_schema():
     assert openapi_schema() == OpenAPISpecification.openapi_schema
 
 
+@pytest.mark.live
 def test_the_check_does_not_import_connexion():
     """The API answers before connexion is imported (swagger_ui.py): the check must not."""
     code = (
         "import sys; from ndt_contract import load_contract; "
-        "from mock_server.spec_check import check_openapi; check_openapi(load_contract()); "
+        "from ndt_contract.openapi_check import check_openapi; check_openapi(load_contract()); "
         "print('connexion' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -121,6 +118,7 @@ def refusal(root: Path, *args: str) -> list[str]:
     return result.stderr.strip().splitlines()
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_the_mock_refuses_an_invalid_spec_in_one_line(tmp_path: Path, workers: str):
     root = copied_spec(tmp_path)
@@ -133,6 +131,7 @@ def test_the_mock_refuses_an_invalid_spec_in_one_line(tmp_path: Path, workers: s
     ]
 
 
+@pytest.mark.live
 def test_a_wrong_shape_deep_in_the_spec_is_one_line_before_anything_reads_it(tmp_path: Path):
     """Valid YAML, wrong shape: the mock's own readers (search cap, profile schema) would
     crash on it with a TypeError; the check runs before them."""

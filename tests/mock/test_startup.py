@@ -137,6 +137,7 @@ def test_a_bad_dataset_names_file_line_and_field(folder, label):
     assert "\n" not in str(caught.value)
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_bad_dataset_is_exit_2_with_one_line(folder, workers):
     _duplicate_id(folder)
@@ -147,6 +148,7 @@ def test_a_bad_dataset_is_exit_2_with_one_line(folder, workers):
     assert len(lines) == 1 and "customers.jsonl:16: id:" in lines[0]
 
 
+@pytest.mark.live
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -165,11 +167,13 @@ def test_usage_errors_are_exit_2_and_clear(args, message):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.live
 def test_dataset_file_instead_of_folder_is_a_usage_error(folder):
     result = _mock("--dataset", str(folder / "customers.jsonl"))
     assert result.returncode == 2 and "is a file; pass the folder" in result.stderr
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("flag", [["--seed", "4"], ["--customers", "10"]])
 def test_generation_flags_with_a_dataset_are_a_usage_error(folder, flag):
     result = _mock("--dataset", str(folder), *flag)
@@ -177,11 +181,13 @@ def test_generation_flags_with_a_dataset_are_a_usage_error(folder, flag):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.live
 def test_version():
     result = _mock("--version")
     assert result.returncode == 0 and re.fullmatch(r"\S+ mock \S+\n", result.stdout)
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("style", ["plain", "json"])
 def test_access_log_prints_one_line_per_request(style):
     server = start_mock("--access-log", style)
@@ -205,6 +211,7 @@ def test_access_log_prints_one_line_per_request(style):
         assert lines[1].rstrip().endswith(f" 404 {lines[1].split()[-2]} {trace_404}")
 
 
+@pytest.mark.live
 def test_banner_shows_latency_error_rate_cors_and_admin_mode():
     server = start_mock(
         "--latency", "5-10", "--error-rate", "0.25", "--cors-origin", "http://app.example"

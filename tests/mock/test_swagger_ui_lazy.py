@@ -163,6 +163,7 @@ def test_the_ui_loads_the_contract_without_connexions_slow_check(monkeypatch):
     build_swagger_ui(load_contract(), Recorder())
 
 
+@pytest.mark.live
 def test_the_api_answers_before_connexion_is_imported_and_the_ui_after():
     """In a fresh process: a GetCustomer through the whole stack imports no connexion; the
     first /ui request builds the UI (connexion imported then)."""

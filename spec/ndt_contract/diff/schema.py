@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from ndt_contract.bundle import escape
-from ndt_contract.diff_rules import Change, rule_level
+from ndt_contract.diff.rules import Change, rule_level
 from ndt_contract.evidence import source_levels
 
 DOC_KEYS = frozenset(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from ndt_contract.diff import DiffResult
-from ndt_contract.diff_rules import RULES, Change
+from ndt_contract.diff.documents import DiffResult
+from ndt_contract.diff.rules import RULES, Change
 
 
 def _summary(result: DiffResult) -> str:

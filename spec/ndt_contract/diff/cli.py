@@ -7,9 +7,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from ndt_contract.diff import diff_documents
-from ndt_contract.diff_report import RENDERERS, render_junit
-from ndt_contract.diff_sources import ContractVersion, SourceError, load_version
+from ndt_contract.diff.documents import diff_documents
+from ndt_contract.diff.report import RENDERERS, render_junit
+from ndt_contract.diff.sources import ContractVersion, SourceError, load_version
 from ndt_contract.loader import spec_root
 
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ndt_contract.diff_rules import SEVERITY_ORDER, Change, Severity
+from ndt_contract.diff.rules import SEVERITY_ORDER, Change, Severity
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from typing import Any
 
 import yaml
 
-from ndt_contract import lint
 from ndt_contract.bundle import bundle
 from ndt_contract.evidence import enforced_profile
+from ndt_contract.lint import rules as lint
 from ndt_contract.loader import spec_root
 
 # What a reader of the enforced profile does not need: examples and our notes on decisions

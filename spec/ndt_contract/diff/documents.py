@@ -1,7 +1,7 @@
 """Classify every change between two resolved contracts under NewDay's versioning standard.
 
-The rules are in `diff_rules`, schema comparison in `diff_schema`, the version verdict in
-`diff_version`; this module walks paths, operations, parameters, bodies and responses.
+The rules are in `rules`, schema comparison in `schema`, the version verdict in
+`version`; this module walks paths, operations, parameters, bodies and responses.
 
 Both sides are *resolved* documents, so moving a schema to another file, or inlining a `$ref`,
 changes nothing here. Components are compared where operations use them (a change to a shared
@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ndt_contract.bundle import escape
-from ndt_contract.diff_rules import SEVERITY_ORDER, Change
-from ndt_contract.diff_schema import SchemaDiffer, union_keys
-from ndt_contract.diff_version import VersionCheck, check_version
+from ndt_contract.diff.rules import SEVERITY_ORDER, Change
+from ndt_contract.diff.schema import SchemaDiffer, union_keys
+from ndt_contract.diff.version import VersionCheck, check_version
 from ndt_contract.loader import HTTP_METHODS
 
 SKIPPED_COMPONENTS = frozenset(
