@@ -70,7 +70,7 @@ def app_personas(app: MockApp) -> PersonaSet:
 def check_state(settings: Settings) -> None:
     """Reach `--state` once in the parent: an unreachable Redis is one line, before workers."""
     if settings.state is not None:
-        from mock_server.overlay import open_state
+        from mock_server.state_backend import open_state
 
         open_state(settings.state, "check").close()
 

@@ -165,6 +165,14 @@ def byte_size(text: str) -> int:
     return size
 
 
+def overlay_bytes(text: str) -> int:
+    """--overlay-max-bytes: a size (`byte_size`) between 1K and 64G."""
+    value = byte_size(text)
+    if not 1024 <= value <= 64 * 1024**3:
+        raise argparse.ArgumentTypeError(f"{text!r} is outside 1K..64G")
+    return value
+
+
 def _state(text: str) -> str:
     """`redis://[:PASSWORD@]HOST[:PORT][/DB]` (or rediss:// for TLS)."""
     try:
@@ -244,7 +252,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--overlay-max-bytes",
-        type=byte_size,
+        type=overlay_bytes,
         default=MAX_OVERLAY_BYTES,
         metavar="SIZE",
         help=f"bytes the admin changes may hold, e.g. 64M (default {MAX_OVERLAY_BYTES // 1024**2}M; "

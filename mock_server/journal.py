@@ -14,25 +14,14 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict
+from typing import Any
 
-if TYPE_CHECKING:
-    from mock_server.overlay import SharedState
+from mock_server.overlay import Entry, MemoryState, SharedState
 
 log = logging.getLogger("ndt.mock")
 FLUSH_SECONDS = 0.05
 BATCH = 500  # entries per stored batch (bounds one Redis script's arguments)
-
-
-@dataclass(frozen=True)
-class Entry:
-    at: float
-    method: str
-    path: str
-    status: int
-    duration_ms: float
-    trace_id: str
 
 
 class Journal:
@@ -44,8 +33,6 @@ class Journal:
     ) -> None:
         self._owned = shared is None  # a journal without a mock's state (tests)
         if shared is None:
-            from mock_server.overlay import MemoryState
-
             memory = MemoryState()
             shared, epoch = memory, lambda: memory.version.epoch
         self.size = size

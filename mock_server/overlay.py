@@ -29,9 +29,17 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from mock_server.journal import Entry
-
 REDIS_SCHEMES = ("redis", "rediss")
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: float
+    method: str
+    path: str
+    status: int
+    duration_ms: float
+    trace_id: str
 
 
 class StateError(Exception):
@@ -218,18 +226,3 @@ def namespace(manifest: Mapping[str, Any], customers: int) -> str:
     return digest(json.dumps(manifest, sort_keys=True, default=str).encode(), b"%d" % customers)[
         :16
     ]
-
-
-def open_state(url: str | None, space: str) -> SharedState:
-    """The backend a settings' `state` names: None (memory), `sqlite:PATH`, `redis://...`."""
-    if url is None:
-        return MemoryState()
-    if url.startswith("sqlite:"):
-        from mock_server.overlay_sqlite import SqliteState
-
-        return SqliteState(url.removeprefix("sqlite:"))
-    if urlsplit(url).scheme in REDIS_SCHEMES:
-        from mock_server.overlay_redis import RedisState
-
-        return RedisState(url, space)
-    raise StateError(f"{url!r}: the state is redis://HOST:PORT/DB")

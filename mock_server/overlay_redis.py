@@ -22,10 +22,10 @@ from typing import Any, TypeVar
 import redis
 from redis.exceptions import RedisError, WatchError
 
-from mock_server.journal import Entry
 from mock_server.overlay import (
     Change,
     Decide,
+    Entry,
     Pulled,
     SharedState,
     StateError,

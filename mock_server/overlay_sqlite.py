@@ -20,10 +20,10 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from mock_server.journal import Entry
 from mock_server.overlay import (
     Change,
     Decide,
+    Entry,
     Pulled,
     SharedState,
     StateError,

@@ -23,8 +23,9 @@ from mock_server.index_cache import (
     indexed,
 )
 from mock_server.journal import Journal
-from mock_server.overlay import SharedState, namespace, open_state
+from mock_server.overlay import SharedState, namespace
 from mock_server.settings import Settings
+from mock_server.state_backend import open_state
 from mock_server.store import BaseCustomers, Caps, CustomerStore
 
 LABEL = "ndt-customer mock"

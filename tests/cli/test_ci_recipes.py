@@ -23,6 +23,8 @@ from conftest import start_mock, stop
 from ndt_cli.main import build_parser
 from ndt_cli.parsing import option_strings, unknown_options
 
+pytestmark = pytest.mark.live  # starts servers or processes on loopback
+
 REPO = Path(__file__).resolve().parents[2]
 RECIPES = sorted((REPO / "examples/ci").glob("*.yml"))
 SHELL_STOP = {"&", "&&", "||", "|", ";"}

@@ -14,6 +14,8 @@ import pytest
 import yaml
 from ndt_contract.bundle import MAX_YAML_NODES, expanded_size, load_yaml
 
+pytestmark = pytest.mark.live  # starts servers or processes on loopback
+
 REPO = Path(__file__).resolve().parents[2]
 LEVELS = "abcdefghi"
 

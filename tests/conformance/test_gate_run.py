@@ -12,6 +12,8 @@ from conformance import ConformOptions, run_conformance
 from conformance.options import OAuthSettings, UsageError
 from conformance.transport import Gate
 
+pytestmark = pytest.mark.live  # starts servers or processes on loopback
+
 
 def test_every_connection_of_a_run_was_admitted_by_the_gate(monkeypatch):
     admitted, connected = [], []

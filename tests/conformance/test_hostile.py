@@ -25,6 +25,8 @@ from conformance.bounds import Limits, decoded_body, json_bounds_error, loads_bo
 from conformance.report.model import EXIT_INCONCLUSIVE
 from ndt_cli.main import main
 
+pytestmark = pytest.mark.live  # starts servers or processes on loopback
+
 CASES = {
     "drip in the headers": (drip_head, "longer than 1 s"),
     "drip in the body": (drip_body, "longer than 1 s"),

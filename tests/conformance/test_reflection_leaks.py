@@ -14,8 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from broken.base import Broken, Response, ThreadedServer, real_app
 from ndt_fixtures import persona
+
+pytestmark = pytest.mark.live  # starts servers or processes on loopback
 
 REFLECTED: set[str] = set()  # request header values the target put into an enum field
 TOKEN = persona("applicant-no-account").token

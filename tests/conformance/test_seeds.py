@@ -10,6 +10,8 @@ from ndt_contract.behaviours import behaviours
 
 from conformance import ConformOptions, run_conformance
 
+pytestmark = pytest.mark.live  # starts servers or processes on loopback
+
 SEEDS = (1, 2, 3, 4, 5)
 RULES = set(behaviours(load_contract().document))
 

@@ -24,6 +24,8 @@ from conformance.options import UsageError
 from conformance.transport import Gate, Target, TransportRefused, parse_target
 from ndt_cli.main import main
 
+pytestmark = pytest.mark.live  # starts servers or processes on loopback
+
 # What httpx itself raises for a URL it cannot read (IDNA errors are UnicodeErrors): refused
 # before a connection, as the counters check.
 HTTPX_REFUSALS = (TransportRefused, httpx.HTTPError, httpx.InvalidURL, UnicodeError)

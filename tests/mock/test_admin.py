@@ -15,6 +15,8 @@ from support import AMELIA, OLIVER, assert_problem
 
 from mock_server.admin import host_of
 
+pytestmark = pytest.mark.live  # starts servers or processes on loopback
+
 VALIDATION = "newday:generic:error:validation"
 FORBIDDEN = "newday:generic:error:forbidden"
 UNSUPPORTED = "newday:generic:error:unsupported-media-type"

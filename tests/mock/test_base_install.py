@@ -18,6 +18,8 @@ from support import AMELIA
 
 from ndt_cli.main import EXTRA_OF, missing_extra
 
+pytestmark = pytest.mark.live  # starts servers or processes on loopback
+
 # Every module the extras bring that the base install does not (pyproject.toml).
 HIDDEN = sorted({*EXTRA_OF, "selenium", "mypy", "deptry"})
 HOOK = f"""
@@ -32,6 +34,7 @@ class Hidden(MetaPathFinder):
 
 sys.meta_path.insert(0, Hidden())
 from ndt_cli.main import main
+
 sys.exit(main(sys.argv[1:]))
 """
 

@@ -19,6 +19,8 @@ from ndt_fixtures import DatasetError, generate, write_dataset
 from mock_server.cli import byte_size
 from mock_server.dataset_check import checked_folder
 
+pytestmark = pytest.mark.live  # starts servers or processes on loopback
+
 
 def _mock(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run(

@@ -25,6 +25,8 @@ from mock_server.dataset_personas import (
 )
 from mock_server.store import stored
 
+pytestmark = pytest.mark.live  # starts servers or processes on loopback
+
 
 class FakeCustomers:
     def __init__(self, profiles: list[dict], tokens: dict[str, str]) -> None:

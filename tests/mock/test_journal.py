@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from mock_server.journal import Entry, Journal
+from mock_server.journal import Journal
+from mock_server.overlay import Entry
 
 
 def fill(journal: Journal, count: int) -> None:

@@ -11,6 +11,8 @@ from support import AMELIA, assert_problem
 
 from mock_server.scenarios import MAX_DELAY_MS
 
+pytestmark = pytest.mark.live  # starts servers or processes on loopback
+
 VALIDATION = "newday:generic:error:validation"
 PATH = f"/customers/{AMELIA.customer_id}"
 

@@ -23,7 +23,7 @@ from conftest import LiveServer, stop
 from redis_support import redis_server
 from support import AMELIA, assert_problem
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.live]
 MOCK = [sys.executable, "-m", "ndt_cli", "mock", "--port", "0"]
 PATH = f"/customers/{AMELIA.customer_id}"
 ADMIN = f"/__admin/customers/{AMELIA.customer_id}"

@@ -25,11 +25,13 @@ from mock_server.overlay import (
     describe,
     encode_entry,
     namespace,
-    open_state,
 )
 from mock_server.overlay_sqlite import create
 from mock_server.problems import ApiProblem
+from mock_server.state_backend import open_state
 from mock_server.store import Caps, CustomerStore, OverlayFull
+
+pytestmark = pytest.mark.live  # starts servers or processes on loopback
 
 CAP = 50
 SPACES = itertools.count()

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mock_server.cli import _bytes, _state, shared_by_workers, state_line
+from mock_server.boot import shared_by_workers
+from mock_server.cli import _state, overlay_bytes, state_line
 from mock_server.overlay import Version
 from mock_server.settings import Settings
 
@@ -37,17 +38,24 @@ def test_anything_else_is_a_usage_error_that_says_why(text, why):
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("4096", 4096), ("1K", 1024), ("64M", 64 * 1024**2), ("2g", 2 * 1024**3), (" 8k ", 8192)],
+    [
+        ("4096", 4096),
+        ("1K", 1024),
+        ("64M", 64 * 1024**2),
+        ("2g", 2 * 1024**3),
+        (" 8k ", 8192),
+        ("12MB", 12 * 1024**2),  # the one size parser of the CLI reads a trailing B too
+    ],
 )
 def test_sizes_take_binary_suffixes(text, value):
-    assert _bytes(text) == value
+    assert overlay_bytes(text) == value
 
 
 @pytest.mark.parametrize(
     ("text", "why"),
     [
         ("lots", "not a size"),
-        ("12MB", "not a size"),
+        ("12QB", "not a size"),
         ("", "not a size"),
         ("1000", "outside"),
         ("65G", "outside"),
@@ -55,7 +63,7 @@ def test_sizes_take_binary_suffixes(text, value):
 )
 def test_bad_sizes_say_why(text, why):
     with pytest.raises(argparse.ArgumentTypeError, match=why):
-        _bytes(text)
+        overlay_bytes(text)
 
 
 def test_the_banner_line_names_where_changes_live_and_the_caps():

@@ -19,9 +19,12 @@ from redis_support import redis_server
 from support import AMELIA, OLIVER
 
 from mock_server import store as store_module
-from mock_server.overlay import MemoryState, open_state
+from mock_server.overlay import MemoryState
 from mock_server.overlay_sqlite import create
+from mock_server.state_backend import open_state
 from mock_server.store import CustomerStore
+
+pytestmark = pytest.mark.live  # starts servers or processes on loopback
 
 SPACES = itertools.count()
 

@@ -18,6 +18,8 @@ from providers.other.data import BY_KEY, CUSTOMERS, TOKENS
 from providers.other.search import date_part, national_digits
 from providers.other.verify import email_exists, mobile_exists
 
+pytestmark = pytest.mark.live  # starts servers or processes on loopback
+
 AMARA, TOMASZ = BY_KEY["CU7K2M9Q4XAB"], BY_KEY["CU8D3X5K9SGJ"]
 AMARA_TOKEN, TOMASZ_TOKEN = "op-token.amara.7f3c9e51", "op-token.tomasz.2b8d4a06"
 REPO = Path(__file__).resolve().parents[2]

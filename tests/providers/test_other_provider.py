@@ -25,6 +25,8 @@ from conformance.report.model import RunResult
 from providers.other import BUGS, ThreadedProvider
 from providers.other.app import Request
 
+pytestmark = pytest.mark.live  # starts servers or processes on loopback
+
 
 class Expect(NamedTuple):
     """The finding that names a bug: one of `checks`, breaking `rule` (a behaviour rule of

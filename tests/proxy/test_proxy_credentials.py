@@ -9,6 +9,8 @@ import pytest
 from proxy.proxies import run_proxy, start_proxy
 from validation_proxy.settings import ProxySettings, ProxyUsageError, check_usage
 
+pytestmark = pytest.mark.live  # starts servers or processes on loopback
+
 SECRET = "static-upstream-secret-0123456789"
 
 

@@ -6,9 +6,12 @@ from __future__ import annotations
 import socket
 
 import httpx
+import pytest
 from support import AMELIA, bearer
 
 from proxy.proxies import start_proxy
+
+pytestmark = pytest.mark.live  # starts servers or processes on loopback
 
 PROFILE = f"/customers/{AMELIA.customer_id}"
 

@@ -15,6 +15,8 @@ from proxy.proxies import start_proxy
 from validation_proxy.forward import VIOLATIONS_HEADER, decoded, violations_header
 from validation_proxy.judging import Judged, Router
 
+pytestmark = pytest.mark.live  # starts servers or processes on loopback
+
 PROFILE = f"/customers/{AMELIA.customer_id}"
 
 

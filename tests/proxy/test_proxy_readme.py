@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.live  # starts servers or processes on loopback
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 BLOCK = re.compile(r"```sh\n(.*?)```", re.DOTALL)
 

@@ -22,7 +22,7 @@ from support import bearer
 from mock_server.dataset_check import checked_folder
 from proxy.proxies import start_proxy
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.live]
 
 
 def drive(url: str, headers: dict[str, str] | None = None) -> list[dict]:

@@ -14,6 +14,8 @@ from support import AMELIA
 
 from proxy.proxies import start_proxy
 
+pytestmark = pytest.mark.live  # starts servers or processes on loopback
+
 PROFILE = f"/customers/{AMELIA.customer_id}"
 
 

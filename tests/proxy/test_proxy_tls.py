@@ -14,7 +14,10 @@ import uvicorn
 
 from proxy.proxies import Echo, ThreadedUpstream, start_proxy
 
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl"),
+]
 
 
 def openssl(*args: str, cwd: Path) -> None:
