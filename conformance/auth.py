@@ -12,7 +12,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from typing import overload
+from typing import Any, overload
 
 import httpx
 
@@ -141,3 +141,23 @@ class OAuthTokenSource:
         self._token = token
         self._renew_at = self._clock() + max(lifetime - margin, 0.0)
         self.fetches += 1
+
+
+def add_oauth_arguments(group: Any) -> None:
+    """The OAuth2 client-credentials flags, as `conform` and `proxy` both take them."""
+    group.add_argument(
+        "--oauth-token-url", metavar="URL", help="OAuth2 client-credentials token endpoint"
+    )
+    group.add_argument(
+        "--oauth-client-id-env",
+        metavar="NAME",
+        default="NDT_OAUTH_CLIENT_ID",
+        help="environment variable holding the client id (default NDT_OAUTH_CLIENT_ID)",
+    )
+    group.add_argument(
+        "--oauth-client-secret-env",
+        metavar="NAME",
+        default="NDT_OAUTH_CLIENT_SECRET",
+        help="environment variable holding the client secret (default NDT_OAUTH_CLIENT_SECRET)",
+    )
+    group.add_argument("--oauth-scope", metavar="SCOPE", help="scope to ask for (default: none)")

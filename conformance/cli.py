@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from conformance.auth import parse_headers, token_from_env
+from conformance.auth import add_oauth_arguments, parse_headers, token_from_env
 from conformance.bounds import DEFAULT_MAX_RESPONSE_BYTES
 from conformance.options import (
     ALL_PHASES,
@@ -146,22 +146,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     auth.add_argument(
         "--token-env", metavar="NAME", help="environment variable holding a static bearer token"
     )
-    auth.add_argument(
-        "--oauth-token-url", metavar="URL", help="OAuth2 client-credentials token endpoint"
-    )
-    auth.add_argument(
-        "--oauth-client-id-env",
-        metavar="NAME",
-        default="NDT_OAUTH_CLIENT_ID",
-        help="environment variable holding the client id (default NDT_OAUTH_CLIENT_ID)",
-    )
-    auth.add_argument(
-        "--oauth-client-secret-env",
-        metavar="NAME",
-        default="NDT_OAUTH_CLIENT_SECRET",
-        help="environment variable holding the client secret (default NDT_OAUTH_CLIENT_SECRET)",
-    )
-    auth.add_argument("--oauth-scope", metavar="SCOPE", help="scope to ask for (default: none)")
+    add_oauth_arguments(auth)
     auth.add_argument(
         "--header",
         action="append",

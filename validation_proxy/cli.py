@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from conformance.auth import parse_headers
+from conformance.auth import add_oauth_arguments, parse_headers
 from conformance.options import OAuthSettings, UsageError
 from conformance.report.model import EXIT_INCONCLUSIVE, EXIT_PASS, EXIT_USAGE, RunResult
 from validation_proxy.settings import (
@@ -125,20 +125,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--insecure", action="store_true", help="do not verify the upstream's certificate"
     )
     auth.add_argument("--token-env", metavar="NAME", help="environment variable holding a bearer")
-    auth.add_argument("--oauth-token-url", metavar="URL", help="OAuth2 client-credentials endpoint")
-    auth.add_argument(
-        "--oauth-client-id-env",
-        metavar="NAME",
-        default="NDT_OAUTH_CLIENT_ID",
-        help="environment variable holding the client id (default NDT_OAUTH_CLIENT_ID)",
-    )
-    auth.add_argument(
-        "--oauth-client-secret-env",
-        metavar="NAME",
-        default="NDT_OAUTH_CLIENT_SECRET",
-        help="environment variable holding the client secret (default NDT_OAUTH_CLIENT_SECRET)",
-    )
-    auth.add_argument("--oauth-scope", metavar="SCOPE", help="scope to ask for (default: none)")
+    add_oauth_arguments(auth)
     auth.add_argument(
         "--header",
         action="append",
