@@ -31,6 +31,7 @@ def copies(tmp_path_factory) -> tuple[Path, Path]:
     spec.mkdir()
     source = spec_root()
     shutil.copy(source / "openapi.yaml", spec)
+    shutil.copy(source / "behaviours.yaml", spec)
     shutil.copytree(source / "paths", spec / "paths")
     shutil.copytree(source / "components", spec / "components")
     dataset = root / "data"
