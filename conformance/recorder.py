@@ -233,6 +233,14 @@ class ContractChecks:
             return ""
 
 
+RESPONSE_TITLES = {
+    "status_code_conformance": "Undocumented status code",
+    "content_type_conformance": "Undocumented Content-Type",
+    "response_headers_conformance": "Response header does not conform",
+    "response_schema_conformance": "Response body does not conform to the schema",
+}
+
+
 def response_check_of(rule: str) -> str:
     """The built-in response check a judge's rule belongs to."""
     if rule == "status":
@@ -345,9 +353,12 @@ class Recorder:
     ) -> bool:
         """One failed check, graded and redacted: one finding per rule it breaks, merged with
         the same rule's finding from any other exchange or phase."""
+        shown = getattr(failure, "shown", None)
+        if shown is not None and exchange is not None and shown is not exchange:
+            exchange, label = shown, shown.label  # reproduce what shows the break
         judgements = self.grading.grade(check, failure, exchange)
-        if check == FOLLOW_UP_CHECK and self.active is not None:
-            # A follow-up is judged only by the response checks the run applies.
+        if check in RESPONSE_CHECKS and self.active is not None:
+            # Each rule is reported by the response check it belongs to, if the run applies it.
             judgements = [j for j in judgements if response_check_of(j.rule) in self.active]
         if not judgements:
             return False
@@ -366,14 +377,15 @@ class Recorder:
             reproduction = Reproduction(curl, status, tuple(sorted(set(_env_refs(curl)))))
         with self._lock:
             for judgement in judgements:
-                named = response_check_of(judgement.rule) if check == FOLLOW_UP_CHECK else check
-                if check == FOLLOW_UP_CHECK and label:
+                named = response_check_of(judgement.rule) if check in RESPONSE_CHECKS else check
+                title = RESPONSE_TITLES[named] if check in RESPONSE_CHECKS else failure.title
+                if check in RESPONSE_CHECKS and label:
                     self.stats(label).checks_run.add(named)
                 rule = self.redactor.text(f"{judgement.where} {judgement.rule}".strip())
                 violation = Violation(
                     check=named,
                     rule=rule,
-                    title=self.redactor.text(failure.title),
+                    title=self.redactor.text(title),
                     message=self.redactor.text(judgement.message),
                     evidence=judgement.level,
                     where=judgement.where,

@@ -59,11 +59,13 @@ class Violation(Failure):
         rules: tuple[str, ...],
         where: str = "",
         proposal: tuple[PatchOp, ...] = (),
+        shown: Exchange | None = None,
     ) -> None:
         super().__init__(operation=operation, title=title, message=message)
         self.rules = rules
         self.where = where
         self.proposal = proposal
+        self.shown = shown  # the exchange that shows the break (a follow-up, for an oracle)
 
     @property
     def rule(self) -> str:
@@ -186,6 +188,7 @@ def violation(
         rules=rules,
         where=where,
         proposal=proposal,
+        shown=seen,
     )
 
 

@@ -1,10 +1,7 @@
 RULE = "the phone verification provider is always down, and the 500 says nothing of Retry-After"
-EXPECTED_CHECK = "response_headers_conformance"
+EXPECTED_CHECK = "unavailable_retry_after"
 # An outage that never passes is a fault of its own once asked again after its pause.
-EXPECTED_RULES = {
-    "components/headers.yaml#/UnavailableRetryAfter header/Retry-After",
-    "self.persistent-fault",
-}
+EXPECTED_RULES = {"conventions.unavailable-retry-after", "self.persistent-fault"}
 
 import json  # noqa: E402
 

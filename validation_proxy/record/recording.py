@@ -141,7 +141,7 @@ class Recording:
         personas = [
             {
                 "key": f"recorded-{n}",
-                "story": f"a customer recorded through the validation proxy ({SOURCE})",
+                "story": f"customer {n} {SOURCE}",
                 "id": customer_id,
                 "token": token,
             }
@@ -155,27 +155,8 @@ class Recording:
             "personas": personas,
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        self._write_testdata(staging, profiles, tokens)
         _replace_folder(staging, self.folder)
         return self.folder
-
-    def _write_testdata(
-        self, folder: Path, profiles: list[dict[str, Any]], tokens: dict[str, str]
-    ) -> None:
-        """`testdata.yaml` for `conform --testdata`: the recorded ids, and searches by the
-        names the recording holds (tokens stay in tokens.jsonl, as for any dataset)."""
-        ids = [p["id"] for p in profiles[:20]]
-        searches = [
-            {"familyName": p["familyName"]}
-            for p in profiles[:5]
-            if isinstance(p.get("familyName"), str) and p["familyName"]
-        ]
-        lines = ["# Test data for `ndt-customer conform` against `mock --dataset` of this folder."]
-        lines.append("customerIds:")
-        lines += [f"  - {json.dumps(i)}" for i in ids]
-        lines.append("searchFilters:")
-        lines += [f"  - {json.dumps(s)}" for s in searches] or ["  []"]
-        (folder / "testdata.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _bearer(headers: Mapping[str, str]) -> str | None:
