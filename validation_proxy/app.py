@@ -30,6 +30,7 @@ EXPOSED_HEADERS = [
     "Api-Version",
     "Client-Session-Id",
     "NoCustomerDetails",
+    "Preference-Applied",  # a mock upstream says which Prefer it honoured
     "Retry-After",
     VIOLATIONS_HEADER,
 ]
