@@ -8,6 +8,7 @@ Messages name fields and rules, never values: the target's data is PII until pro
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -273,11 +274,16 @@ def _judge_body(
     return judge_instance(views, schema_ptr, schema, enforced_schema, instance)
 
 
+# Schema errors read from one body: enough to name every rule a response breaks, and a bound on
+# the time a hostile body (thousands of broken items) can cost the run or the proxy.
+MAX_SCHEMA_ERRORS = 200
+
+
 def _errors(schema: Mapping[str, Any] | None, instance: Any) -> list[Any]:
     if schema is None:
         return []
     validator = OAS30Validator(schema, format_checker=oas30_format_checker)
-    return list(validator.iter_errors(instance))
+    return list(itertools.islice(validator.iter_errors(instance), MAX_SCHEMA_ERRORS))
 
 
 def _error_key(error: Any) -> tuple[Any, ...]:

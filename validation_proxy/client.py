@@ -113,12 +113,17 @@ class UpstreamResponse:
         self._done = method == "HEAD" or head.status in (204, 304) or 100 <= head.status < 200
 
     async def chunks(self) -> AsyncIterator[bytes]:
+        """The body's chunks, the whole body within the upstream timeout (a drip of one byte a
+        second ends at the deadline, not after it)."""
         timeout = self._client.timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         while not self._done:
             try:
-                item = await asyncio.wait_for(self._conn.chunks.get(), timeout)
+                left = max(0.0, deadline - loop.time())
+                item = await asyncio.wait_for(self._conn.chunks.get(), left)
             except TimeoutError:
-                raise UpstreamTimeout(f"no body within {timeout:g} s") from None
+                raise UpstreamTimeout(f"no whole body within {timeout:g} s") from None
             if item is None:
                 self._done = True
                 return

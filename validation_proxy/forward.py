@@ -15,6 +15,7 @@ import json
 import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -262,11 +263,27 @@ class Forwarder:
         buffered: list[bytes] = []
         size = 0
         if needs_verdict:
-            async for chunk in chunks:
-                buffered.append(chunk)
-                size += len(chunk)
-                if size > self.cap:
-                    break
+            try:
+                async for chunk in chunks:
+                    buffered.append(chunk)
+                    size += len(chunk)
+                    if size > self.cap:
+                        break
+            except UpstreamError as exc:  # nothing sent yet: the client gets the problem
+                await self._unreachable(
+                    send,
+                    route,
+                    seen,
+                    started,
+                    added,
+                    504 if isinstance(exc, UpstreamTimeout) else 502,
+                    "upstream-timeout"
+                    if isinstance(exc, UpstreamTimeout)
+                    else "upstream-unreachable",
+                    "The upstream did not answer in time",
+                    f"the upstream's answer did not complete: {exc}",
+                )
+                return
         body = b"".join(buffered) if size <= self.cap else b""
         if needs_verdict and size <= self.cap:
             judged_body = decoded(body, lower.get("content-encoding", ""), self.cap)
@@ -278,20 +295,27 @@ class Forwarder:
         for chunk in buffered:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         too_large = size > self.cap
-        async for chunk in chunks:
-            if not too_large:
-                size += len(chunk)
-                if size > self.cap:
-                    too_large = True
-                    buffered = []
-                else:
-                    buffered.append(chunk)
-            more = not response.at_end()
-            await send({"type": "http.response.body", "body": chunk, "more_body": more})
-            if not more:
-                break
-        else:
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        try:
+            async for chunk in chunks:
+                if not too_large:
+                    size += len(chunk)
+                    if size > self.cap:
+                        too_large = True
+                        buffered = []
+                    else:
+                        buffered.append(chunk)
+                more = not response.at_end()
+                await send({"type": "http.response.body", "body": chunk, "more_body": more})
+                if not more:
+                    break
+            else:
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except UpstreamError as exc:
+            # The status went out: count the exchange, then leave the answer unfinished, so the
+            # server drops the connection and the client sees a body cut short, as it was.
+            passed = self._passed(route, seen, status, lower, None, started, added)
+            self.pipeline.submit(replace(passed, unreachable=f"the body did not complete: {exc}"))
+            return
         judged_body = (
             None
             if too_large

@@ -132,6 +132,10 @@ class Ledger:
                 notes.append(f"{self.off_contract} request(s) outside the contract's operations")
             if self.too_large:
                 notes.append(f"{self.too_large} response(s) too large to judge (streamed as is)")
+                result.inconclusive.append(
+                    f"{self.too_large} response(s) too large to judge (past --max-judged-bytes): "
+                    "passed on unjudged"
+                )
             if self.requests_rejected:
                 notes.append(
                     f"{self.requests_rejected} request(s) the contract rejects, which the "

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from conformance.options import OAuthSettings
+from conformance.transport import TransportRefused, parse_target
 
 FAIL_ON = ("failures", "drift", "never")
 DEFAULT_PORT = 8081
@@ -77,7 +78,10 @@ def is_loopback_host(host: str) -> bool:
 
 def check_usage(settings: ProxySettings) -> ProxySettings:
     """Usage errors, each one line; returns the settings unchanged when they hold."""
-    parts = urlsplit(settings.upstream)
+    try:
+        parts = urlsplit(settings.upstream)
+    except ValueError:
+        raise ProxyUsageError("--upstream is not an http(s) URL") from None
     if parts.scheme not in ("http", "https") or not parts.netloc.rpartition("@")[2]:
         raise ProxyUsageError("--upstream is not an http(s) URL")
     if "@" in parts.netloc:
@@ -87,6 +91,10 @@ def check_usage(settings: ProxySettings) -> ProxySettings:
         )
     if parts.query or parts.fragment:
         raise ProxyUsageError("--upstream is a base URL: no query or fragment")
+    try:  # read as strictly as conform reads a target: every client agrees on the host
+        parse_target(settings.upstream)
+    except TransportRefused as exc:
+        raise ProxyUsageError(f"--upstream: {exc}") from None
     if not is_loopback_host(settings.host) and not settings.proxy_token:
         raise ProxyUsageError(
             f"--host {settings.host} is reachable from other machines: pass --proxy-token TOKEN "

@@ -469,3 +469,13 @@ def test_drift_findings_show_their_place_and_change():
         "in the spec: components/schemas.yaml#/CustomerProfile",
         "to accept it: remove /CustomerProfile/required/1 in components/schemas.yaml",
     ]
+
+
+def test_a_body_breaking_thousands_of_rules_is_judged_in_bounded_work():
+    # A hostile body (4,000 broken items) must not cost the run or the proxy minutes.
+    from conformance.judge import MAX_SCHEMA_ERRORS
+
+    broken = {**AMELIA.profile, "accounts": [{"accountNumber": n} for n in range(4000)]}
+    found = judge(200, JSON, broken)
+    assert 0 < len(found) <= MAX_SCHEMA_ERRORS
+    assert {j.rule for j in found} == {"type"}

@@ -94,6 +94,11 @@ def test_an_oauth_endpoint_that_refuses_stops_the_start(echo):
         (("--upstream", "http://127.0.0.1:1", "--token-env", "NDT_UNSET_X"), "empty or unset"),
         (("--upstream", "http://127.0.0.1:1", "--waive", "nope"), "not a standard"),
         (("--upstream", "http://127.0.0.1:1", "--key", "k.pem"), "--key needs --cert"),
+        # Read as strictly as conform reads a target (a traceback or a start before).
+        (("--upstream", "https://[::ffff:dapi.newdaytechnology.net]"), "not an http(s) URL"),
+        (("--upstream", "http://127.0.0.1:99999"), "at most one port"),
+        (("--upstream", "https://127.0.0.1%40dapi.newdaytechnology.net"), "percent-encoding"),
+        (("--upstream", "https://xn--dapi-.newdaytechnology.net"), "--upstream: "),
     ],
 )
 def test_refused_starts_are_one_line_and_exit_2(args, message):
