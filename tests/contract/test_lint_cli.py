@@ -89,10 +89,11 @@ def test_problems_exit_1_one_line_each_and_no_profile(tmp_path, capsys):
     assert "# the full profile" not in out
 
 
-def test_a_missing_spec_is_a_problem_exit_1(tmp_path, capsys):
+def test_a_missing_spec_is_a_usage_error_exit_2_as_the_help_says(tmp_path, capsys):
     missing = tmp_path / "nowhere.yaml"
-    assert run("--spec", str(missing)) == 1
-    assert f"{missing.resolve()}#: no such file" in capsys.readouterr().out
+    assert run("--spec", str(missing)) == 2
+    err = capsys.readouterr().err
+    assert err == f"ndt-customer lint: {missing}: no such file\n"
 
 
 @pytest.mark.parametrize("argv", [["--profile", "partial"], ["--nope"]])

@@ -6,6 +6,7 @@ at its source, with a line number, instead of as a resolver traceback.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -328,6 +329,9 @@ def evidence_summary(document: Mapping[str, Any]) -> str:
 
 
 def run(spec_file: Path) -> int:
+    if not spec_file.is_file():  # a --spec that is not there is a usage error, not a problem
+        print(f"ndt-customer lint: {spec_file}: no such file", file=sys.stderr)
+        return 2
     problems = lint(spec_file)
     for problem in problems:
         print(problem)
