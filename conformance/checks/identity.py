@@ -198,21 +198,39 @@ def customer_id_mapping(ctx: RunContext, seen: Exchange, call: Call) -> None:
     other than the one the target itself showed with that id (an alias of the same customer is
     consistent), one path id never answers two customers, and the same request twice gives the
     same customer."""
-    if seen.status != 200 or not isinstance(seen.body, dict):
-        return
-    if seen.operation_id == SEARCH:
-        for result in seen.body.get("values") or []:
-            if isinstance(result, dict):
-                ctx.learn_profile(result)
-        return
-    if seen.operation_id not in PROFILE_OPERATIONS or seen.headers.get("nocustomerdetails"):
-        return
-    before = ctx.learn_profile(seen.body)
-    if seen.operation_id != BY_ID:
+    before = _learn_who(ctx, seen)
+    if seen.operation_id != BY_ID or not isinstance(seen.body, dict) or before is False:
         return
     path_id, body_id = seen.path_parameters.get("customerId"), seen.body.get("id")
     if not isinstance(path_id, str) or not isinstance(body_id, str):
         return
+    _judge_mapping(ctx, seen, path_id, body_id, before)
+    if ctx.claim_probe("repeat", path_id):
+        _judge_repeat(ctx, seen, path_id, call(BY_ID, path_parameters={"customerId": path_id}))
+
+
+def _learn_who(ctx: RunContext, seen: Exchange) -> dict[str, Any] | bool | None:
+    """Learn who each profile id is from an answer that shows profiles; for a profile answer,
+    who its id was before (None: not known yet); False when there is nothing to judge."""
+    if seen.status != 200 or not isinstance(seen.body, dict):
+        return False
+    if seen.operation_id == SEARCH:
+        for result in seen.body.get("values") or []:
+            if isinstance(result, dict):
+                ctx.learn_profile(result)
+        return False
+    if seen.operation_id not in PROFILE_OPERATIONS or seen.headers.get("nocustomerdetails"):
+        return False
+    return ctx.learn_profile(seen.body)
+
+
+def _judge_mapping(
+    ctx: RunContext,
+    seen: Exchange,
+    path_id: str,
+    body_id: str,
+    before: dict[str, Any] | bool | None,
+) -> None:
     ids = ctx.learn_id(path_id, body_id)
     where = ctx.where(BY_ID)
     if len(ids) > 1:
@@ -234,7 +252,7 @@ def customer_id_mapping(ctx: RunContext, seen: Exchange, call: Call) -> None:
             "self.id-mapping",
             where=where,
         )
-    if before is not None and other_customer(before, seen.body):
+    if isinstance(before, dict) and other_customer(before, seen.body):
         raise violation(
             seen,
             "GetCustomer answered another customer",
@@ -243,15 +261,17 @@ def customer_id_mapping(ctx: RunContext, seen: Exchange, call: Call) -> None:
             "self.id-mapping",
             where=where,
         )
-    if ctx.claim_probe("repeat", path_id):
-        again = call(BY_ID, path_parameters={"customerId": path_id})
-        if again.status == 200 and isinstance(again.body, dict):
-            differing = differing_fields(seen.body, again.body)
-            if differing:
-                raise violation(
-                    seen,
-                    "The same request, another answer",
-                    f"GetCustomer for {path_id} asked twice differs in {differing}",
-                    "self.repeatable",
-                    where=where,
-                )
+
+
+def _judge_repeat(ctx: RunContext, seen: Exchange, path_id: str, again: Exchange) -> None:
+    if again.status != 200 or not isinstance(again.body, dict):
+        return
+    differing = differing_fields(seen.body, again.body)
+    if differing:
+        raise violation(
+            seen,
+            "The same request, another answer",
+            f"GetCustomer for {path_id} asked twice differs in {differing}",
+            "self.repeatable",
+            where=ctx.where(BY_ID),
+        )
