@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -192,36 +193,10 @@ def _run(
     is_mock = data.source == "mock personas"
     result.testdata_source = data.source
 
-    secret_vars: dict[str, str] = {}
-    token_source: OAuthTokenSource | None = None
-    if options.oauth:
-        token_source = OAuthTokenSource(
-            options.oauth, client_factory=lambda: _client(options, gate)
-        )
-        secret_vars[token_source.client_secret] = options.oauth.client_secret_env
-        try:
-            secret_vars[token_source.token()] = OAUTH_TOKEN_ENV
-        except TokenError as exc:
-            result.unreachable = f"cannot authenticate: {exc}"
-            return result
-        result.env_needed[OAUTH_TOKEN_ENV] = (
-            f"an access token from {options.oauth.token_url} (client credentials)"
-        )
-    elif options.token:
-        data = replace(data, token=options.token)
-        name = options.token_env or MOCK_TOKEN_ENV
-        secret_vars[options.token] = name
-        result.env_needed[name] = "the bearer token this run used (--token-env)"
-    elif data.token:
-        name = data.token_env or MOCK_TOKEN_ENV
-        secret_vars[data.token] = name
-        result.env_needed[name] = (
-            "the applicant-no-account persona's token from /__admin/personas"
-            if is_mock
-            else f"the token of {data.source}"
-        )
-    for n, token in enumerate(sorted(data.identities), start=1):
-        secret_vars.setdefault(token, f"NDT_TOKEN_{n}")  # the identity oracle's other tokens
+    credentials = _credentials(options, data, gate, result, is_mock)
+    if credentials is None:
+        return result
+    data, token_source, secret_vars = credentials
     redactor = Redactor(
         secret_vars, enabled=options.redact, vocabulary=vocabulary_of(contract.document)
     )
@@ -282,23 +257,9 @@ def _run(
         registered(context, frozenset(checks_applied)),
         gate.guarding_requests(),
     ):
-        for pass_phases, workers in engine_passes(phases, options.workers):
-            if result.stopped_early or gate.breach:
-                break
-            try:
-                run_engine(
-                    schema_for(pass_phases, workers),
-                    options,
-                    recorder,
-                    on_progress,
-                    samples,
-                    deadline,
-                )
-            except Exception:
-                if not (gate.breach or gate.refused):
-                    raise
-                break  # the gate stopped the run: its reason is reported below
-        if not result.stopped_early and not gate.breach:
+        _engine_passes(options, phases, gate, recorder, on_progress, samples, deadline, schema_for)
+        stopped = bool(result.stopped_early or gate.breach)
+        if not stopped:
             run_probes(
                 schema_for(("examples",), 1),
                 context,
@@ -307,9 +268,9 @@ def _run(
                 deadline=deadline,
                 checks=frozenset(checks_applied),
             )
-        if is_mock and not result.stopped_early and not gate.breach:
+        if is_mock and not stopped:
             force_documented_statuses(samples, recorder, on_progress)
-        if not result.stopped_early and not gate.breach:
+        if not stopped:
             with _client(options, gate) as resend_client:
                 reask_outages(recorder, lambda e: resend(resend_client, e), time.sleep)
     judge_coverage(result, contract, phases)
@@ -320,6 +281,79 @@ def _run(
     result.elapsed = time.perf_counter() - started
     _stop_reason(gate, result)
     result.findings = [publishable(f, redactor) for f in result.findings]
+    _write_reports(options, result, redactor, token_source)
+    return result
+
+
+def _credentials(
+    options: ConformOptions, data: TestData, gate: Gate, result: RunResult, is_mock: bool
+) -> tuple[TestData, OAuthTokenSource | None, dict[str, str]] | None:
+    """The run's token (static, the test data's, or OAuth2) and every secret named by the
+    variable a reproduction reads it from; None when authentication failed (said in result)."""
+    secret_vars: dict[str, str] = {}
+    token_source: OAuthTokenSource | None = None
+    if options.oauth:
+        token_source = OAuthTokenSource(
+            options.oauth, client_factory=lambda: _client(options, gate)
+        )
+        secret_vars[token_source.client_secret] = options.oauth.client_secret_env
+        try:
+            secret_vars[token_source.token()] = OAUTH_TOKEN_ENV
+        except TokenError as exc:
+            result.unreachable = f"cannot authenticate: {exc}"
+            return None
+        result.env_needed[OAUTH_TOKEN_ENV] = (
+            f"an access token from {options.oauth.token_url} (client credentials)"
+        )
+    elif options.token:
+        data = replace(data, token=options.token)
+        name = options.token_env or MOCK_TOKEN_ENV
+        secret_vars[options.token] = name
+        result.env_needed[name] = "the bearer token this run used (--token-env)"
+    elif data.token:
+        name = data.token_env or MOCK_TOKEN_ENV
+        secret_vars[data.token] = name
+        result.env_needed[name] = (
+            "the applicant-no-account persona's token from /__admin/personas"
+            if is_mock
+            else f"the token of {data.source}"
+        )
+    for n, token in enumerate(sorted(data.identities), start=1):
+        secret_vars.setdefault(token, f"NDT_TOKEN_{n}")  # the identity oracle's other tokens
+    return data, token_source, secret_vars
+
+
+def _engine_passes(
+    options: ConformOptions,
+    phases: tuple[str, ...],
+    gate: Gate,
+    recorder: Recorder,
+    on_progress: ProgressCallback | None,
+    samples: dict[str, Any],
+    deadline: float | None,
+    schema_for: Callable[[tuple[str, ...], int], Any],
+) -> None:
+    """The engine's passes (single-worker phases first), until a deadline or the gate stops."""
+    for pass_phases, workers in engine_passes(phases, options.workers):
+        if recorder.result.stopped_early or gate.breach:
+            break
+        try:
+            run_engine(
+                schema_for(pass_phases, workers), options, recorder, on_progress, samples, deadline
+            )
+        except Exception:
+            if not (gate.breach or gate.refused):
+                raise
+            break  # the gate stopped the run: its reason is reported after
+
+
+def _write_reports(
+    options: ConformOptions,
+    result: RunResult,
+    redactor: Redactor,
+    token_source: OAuthTokenSource | None,
+) -> None:
+    """What the run writes beside its result: drift, notes, baselines, the PII file."""
     if options.drift_report:
         drift_of(result).write(options.drift_report)
     if token_source is not None:
@@ -330,7 +364,6 @@ def _run(
         write_baseline(result, options.write_baseline)
     if options.pii_file:
         redactor.write_pii_file(options.pii_file)
-    return result
 
 
 def publishable(finding: Finding, redactor: Redactor) -> Finding:
