@@ -161,3 +161,15 @@ def add_oauth_arguments(group: Any) -> None:
         help="environment variable holding the client secret (default NDT_OAUTH_CLIENT_SECRET)",
     )
     group.add_argument("--oauth-scope", metavar="SCOPE", help="scope to ask for (default: none)")
+
+
+def oauth_from_args(args: Any) -> OAuthSettings | None:
+    """The OAuth2 settings those flags give (None without --oauth-token-url)."""
+    if not args.oauth_token_url:
+        return None
+    return OAuthSettings(
+        args.oauth_token_url,
+        args.oauth_client_id_env,
+        args.oauth_client_secret_env,
+        args.oauth_scope,
+    )

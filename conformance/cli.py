@@ -6,13 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from conformance.auth import add_oauth_arguments, parse_headers, token_from_env
+from conformance.auth import add_oauth_arguments, oauth_from_args, parse_headers, token_from_env
 from conformance.bounds import DEFAULT_MAX_RESPONSE_BYTES
 from conformance.options import (
     ALL_PHASES,
     DEFAULT_OUTAGE_THRESHOLD,
     ConformOptions,
-    OAuthSettings,
     UsageError,
 )
 from conformance.report.model import EXIT_CODES_HELP, EXIT_USAGE
@@ -222,14 +221,7 @@ def _names(raw: str) -> tuple[str, ...]:
 
 
 def options_from_args(args: argparse.Namespace) -> ConformOptions:
-    oauth = None
-    if args.oauth_token_url:
-        oauth = OAuthSettings(
-            args.oauth_token_url,
-            args.oauth_client_id_env,
-            args.oauth_client_secret_env,
-            args.oauth_scope,
-        )
+    oauth = oauth_from_args(args)
     return ConformOptions(
         base_url=args.base_url,
         max_examples=args.max_examples,

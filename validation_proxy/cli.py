@@ -14,8 +14,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from conformance.auth import add_oauth_arguments, parse_headers
-from conformance.options import OAuthSettings, UsageError
+from conformance.auth import add_oauth_arguments, oauth_from_args, parse_headers
+from conformance.options import UsageError
 from conformance.report.model import EXIT_INCONCLUSIVE, EXIT_PASS, EXIT_USAGE, RunResult
 from validation_proxy.settings import (
     DEFAULT_MAX_HEADER_BYTES,
@@ -195,14 +195,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def settings_from_args(args: argparse.Namespace) -> ProxySettings:
     from validation_proxy.upstream import static_token
 
-    oauth = None
-    if args.oauth_token_url:
-        oauth = OAuthSettings(
-            args.oauth_token_url,
-            args.oauth_client_id_env,
-            args.oauth_client_secret_env,
-            args.oauth_scope,
-        )
+    oauth = oauth_from_args(args)
     return ProxySettings(
         upstream=args.upstream,
         host=args.host,
