@@ -72,12 +72,6 @@ def planned(data: TestData, operations: frozenset[str]) -> list[_Asked]:
     return unique
 
 
-class _Documented:
-    """What a refused documented request looks like as a failed check."""
-
-    title = "A documented request was refused"
-
-
 def run_probes(
     schema: Any,
     context: RunContext,
@@ -110,7 +104,7 @@ def run_probes(
                     "documented_request_accepted",
                     Violation(
                         operation=exchange.label,
-                        title=_Documented.title,
+                        title="A documented request was refused",
                         message=(
                             f"{exchange.label} refused a request the test data documents, twice "
                             "(400); the provider's example and the test data's own values must "

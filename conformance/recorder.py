@@ -118,10 +118,6 @@ class ContractChecks:
     def level(self, names: Iterable[str]) -> tuple[Any, tuple[str, ...]]:
         return rules_level(self.rules, names, self.views.levels)
 
-    def setting(self, rule: str, key: str, default: Any = None) -> Any:
-        found = self.rules.get(rule)
-        return default if found is None else found.settings.get(key, default)
-
     def grade(self, check: str, failure: Any, exchange: Exchange | None) -> list[Judgement]:
         """The graded findings behind one failed check (possibly none)."""
         rules = getattr(failure, "rules", None)
@@ -363,20 +359,18 @@ class Recorder:
         if not judgements:
             return False
         label = label or (exchange.label if exchange is not None else "")
-        reproduction = None
-        status = None
+        status = exchange.status if exchange is not None else None
         if exchange is not None:
-            status = exchange.status
-            self.redactor.learn(exchange.body)
-            curl = self.redactor.curl(
-                exchange.method.upper(),
-                exchange.url,
-                exchange.request_headers,
-                exchange.request_content,
-            )
-            reproduction = Reproduction(curl, status, tuple(sorted(set(_env_refs(curl)))))
+            self.redactor.learn(exchange.body)  # before any text of it is redacted
+        reproduction: Reproduction | None = None
         with self._lock:
             for judgement in judgements:
+                if (
+                    reproduction is None
+                    and exchange is not None
+                    and self._wants_reproduction(judgement.where, judgement.rule)
+                ):
+                    reproduction = self._reproduction(exchange)
                 named = response_check_of(judgement.rule) if check in RESPONSE_CHECKS else check
                 title = RESPONSE_TITLES[named] if check in RESPONSE_CHECKS else failure.title
                 if check in RESPONSE_CHECKS and label:
@@ -394,6 +388,21 @@ class Recorder:
                 )
                 self._merge(violation, label, status, reproduction, phase)
         return True
+
+    def _wants_reproduction(self, where: str, rule: str) -> bool:
+        """A reproduction is built only for a finding that has none yet (a curl per failing
+        exchange would be redacted and thrown away)."""
+        found = self._findings.get(self.redactor.text(f"{where} {rule}".strip()))
+        return found is None or found.reproduction is None
+
+    def _reproduction(self, exchange: Exchange) -> Reproduction:
+        curl = self.redactor.curl(
+            exchange.method.upper(),
+            exchange.url,
+            exchange.request_headers,
+            exchange.request_content,
+        )
+        return Reproduction(curl, exchange.status, tuple(sorted(set(_env_refs(curl)))))
 
     def _merge(
         self,

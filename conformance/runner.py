@@ -237,6 +237,7 @@ def _run(
             ),
         },
         transport=transport_settings(options),
+        rules=recorder.grading.rules,  # read once from the contract, for grading and checks
     )
 
     def schema_for(pass_phases: tuple[str, ...], workers: int) -> Any:

@@ -18,10 +18,6 @@ from ndt_contract.evidence import LEVELS, Level, level_of
 BEHAVIOURS = "x-behaviours"
 
 
-class UnknownRule(KeyError):
-    """A check named a rule the contract does not state."""
-
-
 @dataclass(frozen=True)
 class Rule:
     name: str
